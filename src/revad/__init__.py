@@ -1,0 +1,30 @@
+"""revad: reverse-mode automatic differentiation of Python and NumPy code.
+
+    >>> import revad as rv
+    >>> x = rv.Var(2.0)
+    >>> y = x * rv.sin(x)
+    >>> y.backward()
+    >>> round(x.grad, 6)   # sin(2) + 2 cos(2)
+    0.077004
+"""
+from . import operators as _operators  # noqa: F401  (installs Var's operators)
+from .core import (
+    Primitive, Var, defvjp, defvjp_argnum, enable_grad, is_grad_enabled, no_grad,
+    primitive, stop_gradient,
+)
+from .numpy import (
+    absolute, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, broadcast_to,
+    cbrt, ceil, clip, concatenate, cos, cosh, cumsum, diag, dot, einsum, exp, expand_dims,
+    expm1, flip, floor, hypot, inner, log, log1p, log2, log10, log_softmax, logaddexp,
+    logsumexp, matmul, max, maximum, mean, min, minimum, moveaxis, norm, outer, prod,
+    reciprocal, relu, repeat, reshape, sigmoid, sign, sin, sinh, softmax, softplus,
+    split, sqrt, square, squeeze, stack, std, sum, swapaxes, take, tan, tanh, tensordot,
+    tile, trace, transpose, tril, triu, var, where,
+)
+from .numpy import abs, round  # noqa: A004  (NumPy's names, as in revad.numpy)
+from .reverse import gradients
+from .testing import check_grad
+from .transforms import grad, value_and_grad, vjp
+from .tree import tree_flatten, tree_map, tree_unflatten
+
+__version__ = "0.1.0"

@@ -1,0 +1,564 @@
+"""Values that record the operations applied to them, and the one entry point for every op.
+
+A `Var` is a handle: a value, and unless it is a leaf, the *node* recording the op that
+made it. A node is a plain tuple
+
+    (-seq, primitive index, argument values, params, result value, *parent nodes)
+
+with one parent entry per argument: the node of an argument that was a Var, or None for
+a constant. A leaf Var gets a node of its own (primitive index LEAF, no parents) the
+first time it is used. Nodes point only from child to parent, so a graph has no cycles
+and is freed by reference counting alone; handles of intermediate results die as soon
+as the user drops them, and the graph lives on in the nodes.
+
+Why tuples: Python's cyclic garbage collector walks every live container it tracks at
+each of its full passes, so a graph of a million Python objects (even an acyclic one)
+costs more time per op the larger it grows. A tuple holding only numbers, arrays and
+untracked tuples is *untracked* at its first young collection, and from then on costs
+nothing. That happens parent-first only if the collector keeps the young nodes in
+creation order, which it does for objects referenced from outside the young
+generation; so nodes of scalar ops also go into a ring buffer (`_RING`, old and
+long-lived) that holds the last few thousand of them. Only nodes holding Python floats
+alone enter the ring, so it never keeps an array alive.
+
+``seq`` is a global creation counter. Every consumer of a value is created after it, so
+popping nodes from a heap ordered by ``-seq`` visits them in reverse topological order;
+the backward pass (`revad.reverse`) uses that instead of a separate topological sort.
+
+Nested differentiation (``grad(grad(f))``) works by *levels*: each transform wraps its
+inputs in Vars of a fresh level whose values may themselves be Vars of lower levels.
+An op on Vars of different levels records only at the highest level and computes its
+value by applying the same op to the unwrapped values, which records at the lower
+levels in turn. Rules applied to those values during the inner backward pass are thus
+recorded by the outer levels: higher order needs no special machinery, and the inner and
+outer derivatives never mix (no "perturbation confusion").
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+import itertools
+import numbers
+import sys
+import weakref
+
+import numpy as np
+
+__all__ = [
+    "Var", "Primitive", "primitive", "defvjp", "defvjp_argnum", "bind", "no_grad", "enable_grad",
+    "is_grad_enabled", "stop_gradient", "value_of",
+]
+
+# Trace state lives in context variables so that threads and asyncio tasks each see
+# their own (a module global would let one thread's no_grad() leak into another).
+_recording = contextvars.ContextVar("revad_recording", default=True)
+_transform_level = contextvars.ContextVar("revad_transform_level", default=0)
+
+_next_neg_seq = itertools.count(-1, -1).__next__
+
+# Every primitive, by the index that nodes record (a node must not hold the Primitive
+# object itself: that would keep it tracked by the garbage collector).
+PRIMITIVE_TABLE = []
+
+
+
+class Primitive:
+    """An operation revad knows how to differentiate.
+
+    ``impl`` computes the value from plain floats/arrays. ``vjps[i]`` is the staged
+    reverse-mode rule for argument ``i``: ``rule(ans, *args, **params)`` returns a
+    function of the output cotangent. A missing rule (``None``) for an argument that is
+    a Var is an error at backward time; ``nondiff`` lists argument positions that never
+    carry a gradient (indices, conditions), which are then unwrapped to plain values.
+    """
+
+    __slots__ = ("name", "impl", "vjps", "nondiff", "index", "__dict__")
+
+    def __init__(self, impl, name=None, nondiff=()):
+        self.impl = impl
+        self.index = len(PRIMITIVE_TABLE)
+        PRIMITIVE_TABLE.append(self)
+        self.name = name or impl.__name__
+        self.vjps = ()
+        self.nondiff = frozenset(nondiff)
+        self.__doc__ = impl.__doc__
+        self.__wrapped__ = impl
+
+    def __call__(self, *args, **params):
+        for a in args:
+            if isinstance(a, Var):
+                return bind(self, args, params)
+        return self.impl(*args, **params)
+
+    def __repr__(self):
+        return f"<revad primitive {self.name}>"
+
+
+# Primitive indices of the two kinds of node that record no op.
+LEAF = -1
+_RELEASED_INDEX = -2
+# Stands in for the node of a Var whose graph a backward pass has freed.
+RELEASED = (0, _RELEASED_INDEX, (), None, None)
+# Field positions in a node; parents start at PARENTS.
+ARGS, PARAMS, VALUE, PARENTS = 2, 3, 4, 5
+
+# Larger than the number of nodes made between two young collections (about 700
+# allocations by default), so every young scalar node is still referenced from here.
+_RING_SIZE = 4096
+_RING = [None] * _RING_SIZE
+_RING_ARGS = [None] * _RING_SIZE  # a node's argument tuple needs the same treatment
+_RING_MASK = _RING_SIZE - 1
+
+
+def primitive(fun=None, *, name=None, nondiff=()):
+    """Turn a function of plain values into a differentiable primitive.
+
+    Give it a derivative with `defvjp`::
+
+        >>> import math, revad as rv
+        >>> @rv.primitive
+        ... def logcosh(x):
+        ...     return math.log(math.cosh(x))
+        >>> rv.defvjp(logcosh, lambda ans, x: lambda g: g * rv.tanh(x))
+        >>> rv.grad(logcosh)(0.5) == math.tanh(0.5)
+        True
+    """
+    if fun is None:
+        return lambda f: Primitive(f, name=name, nondiff=nondiff)
+    return Primitive(fun, name=name, nondiff=nondiff)
+
+
+def defvjp(prim, *rules):
+    """Declare the reverse-mode rules of `prim`, one per positional argument.
+
+    Each rule is staged: ``rule(ans, *args, **params)`` receives the forward result and
+    inputs and returns ``lambda g: cotangent_for_that_argument``. Pass ``None`` for an
+    argument that has no derivative. Write rules with revad's own functions (``rv.cos``,
+    ``rv.sum`` ...) rather than raw NumPy so that they are differentiable in turn.
+    """
+    _as_primitive(prim, "defvjp").vjps = tuple(rules)
+
+
+def _as_primitive(prim, caller):
+    prim = getattr(prim, "primitive", prim)
+    if not isinstance(prim, Primitive):
+        raise TypeError(f"{caller} expects a revad primitive, got {type(prim).__name__}; "
+                        "decorate the function with @revad.primitive first")
+    return prim
+
+
+class _RulesByArgnum:
+    """Rules for a primitive with any number of arguments: one maker, told which."""
+
+    __slots__ = ("maker",)
+
+    def __init__(self, maker):
+        self.maker = maker
+
+    def __getitem__(self, argnum):
+        return functools.partial(self.maker, argnum)
+
+    def __len__(self):
+        return sys.maxsize
+
+
+def defvjp_argnum(prim, maker):
+    """Declare one rule maker for every argument of a variadic primitive:
+    ``maker(argnum, ans, *args, **params)`` returns ``lambda g: cotangent``."""
+    _as_primitive(prim, "defvjp_argnum").vjps = _RulesByArgnum(maker)
+
+
+def is_grad_enabled():
+    return _recording.get()
+
+
+@contextlib.contextmanager
+def _set_recording(flag):
+    token = _recording.set(flag)
+    try:
+        yield
+    finally:
+        _recording.reset(token)
+
+
+def no_grad():
+    """Context manager in which operations on Vars record nothing.
+
+    Results are constant leaf Vars, as with ``torch.no_grad()``::
+
+        >>> import revad as rv
+        >>> x = rv.Var(2.0)
+        >>> with rv.no_grad():
+        ...     y = x * 3.0
+        >>> y.is_leaf, y.value
+        (True, 6.0)
+    """
+    return _set_recording(False)
+
+
+def enable_grad():
+    """Context manager that turns recording back on inside `no_grad`."""
+    return _set_recording(True)
+
+
+def value_of(x):
+    """The plain value under any number of Var levels (floats and arrays pass through)."""
+    while isinstance(x, Var):
+        x = x._value
+    return x
+
+
+def stop_gradient(x):
+    """The value of `x` as a constant: no derivative flows through it at any level.
+
+        >>> import revad as rv
+        >>> rv.grad(lambda x: x * rv.stop_gradient(x))(3.0)
+        3.0
+    """
+    return value_of(x)
+
+
+def _checked_value(value, what="Var value"):
+    """Validate and normalise a user-supplied value: floats stay floats, ints become
+    floats, real arrays keep a floating dtype (integers become float64)."""
+    t = type(value)
+    if t is float:
+        return value
+    if t is int or t is bool:
+        return float(value)
+    if isinstance(value, Var):
+        raise TypeError(f"{what} is already a Var; use .detach() for a constant copy")
+    if isinstance(value, np.generic):
+        if isinstance(value, np.float64):
+            return float(value)
+        value = np.asarray(value)
+    elif isinstance(value, (list, tuple)):
+        try:
+            value = np.array(value)
+        except ValueError as e:
+            raise ValueError(f"{what}: ragged nested sequence cannot form an array ({e})") from None
+    elif isinstance(value, numbers.Real):
+        return float(value)
+    elif not isinstance(value, np.ndarray):
+        raise TypeError(f"{what} must be a number, a list or a NumPy array, "
+                        f"got {t.__name__}: {value!r:.60}")
+    kind = value.dtype.kind
+    if kind == "f":
+        return value.copy() if value.ndim else value[()]
+    if kind in "iub":
+        return value.astype(np.float64) if value.ndim else float(value)
+    if kind == "c":
+        raise TypeError(f"{what}: complex values are not supported yet (dtype {value.dtype})")
+    raise TypeError(f"{what} must be numeric, got an array of dtype {value.dtype}")
+
+
+class Var:
+    """A float or NumPy array that records how it was computed, for differentiation.
+
+        >>> import revad as rv
+        >>> x, y = rv.Var(0.5, name="x"), rv.Var(4.2, name="y")
+        >>> a = x * y + x ** y
+        >>> a.backward()
+        >>> round(y.grad, 12)
+        0.46228627072
+
+    Arrays are copied on creation, so later changes to the caller's array cannot alter
+    a recorded graph. ``.value`` of an array Var is a read-only view for the same reason;
+    assign a new array to ``.value`` to update a parameter.
+    """
+
+    __slots__ = ("_value", "grad", "name", "_level", "_node", "__weakref__")
+    __array_priority__ = 100.0
+
+    def __init__(self, value, name=None):
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Var name must be a string, got {type(name).__name__}")
+        self._value = _checked_value(value)
+        self.grad = None
+        self.name = name
+        self._level = 0
+        self._node = None
+
+    # --- value access ----------------------------------------------------------------
+    @property
+    def value(self):
+        v = self._value
+        if type(v) is np.ndarray and v.flags.writeable:
+            v = v.view()
+            v.flags.writeable = False
+        return v
+
+    @value.setter
+    def value(self, new):
+        self._value = _checked_value(new)
+        # Graphs recorded so far keep the old value in their leaf node; the next op
+        # on this Var records a new one.
+        if self.is_leaf:
+            self._node = None
+
+    @property
+    def is_leaf(self):
+        node = self._node
+        return node is None or node[1] == LEAF
+
+    @property
+    def shape(self):
+        return np.shape(value_of(self))
+
+    @property
+    def ndim(self):
+        return np.ndim(value_of(self))
+
+    @property
+    def size(self):
+        return int(np.size(value_of(self)))
+
+    @property
+    def dtype(self):
+        v = value_of(self)
+        return np.dtype(np.float64) if type(v) is float else v.dtype
+
+    def __len__(self):
+        shape = self.shape
+        if not shape:
+            raise TypeError("len() of a 0-d Var")
+        return shape[0]
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def item(self):
+        """The value as a Python float (no gradient flows through it)."""
+        return float(value_of(self))
+
+    def __float__(self):
+        # math.sin(v) and friends call __float__: allowing it would drop the gradient
+        # silently, so only the explicit .item() gives a plain number.
+        raise TypeError("float() of a Var would drop its gradient (math.* functions do "
+                        "this); use revad's functions (rv.sin, ...) or var.item() for "
+                        "the plain value")
+
+    def __bool__(self):
+        return bool(value_of(self))
+
+    def __format__(self, spec):
+        return format(value_of(self), spec) if spec else repr(self)
+
+    def __repr__(self):
+        name = f", name={self.name!r}" if self.name else ""
+        grad = "" if self.grad is None else f", grad={self.grad!r}"
+        return f"Var({self._value!r}{name}{grad})"
+
+    __hash__ = object.__hash__
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(
+            "a Var cannot be turned into a plain NumPy array implicitly: its gradient "
+            "would be lost. Use var.value (or revad.stop_gradient) for the value, or a "
+            "revad.numpy function for a differentiable operation")
+
+    # --- graph control ---------------------------------------------------------------
+    def detach(self):
+        """A leaf Var with the same value and no history."""
+        out = leaf(value_of(self), 0)
+        out.name = self.name
+        return out
+
+    def zero_grad(self):
+        self.grad = None
+
+    def retain_grad(self):
+        """Have backward() fill ``.grad`` of this intermediate Var too (leaves always
+        get theirs), as ``torch.Tensor.retain_grad``."""
+        if not self.is_leaf:
+            RETAINED[self._node[0]] = self
+
+    def backward(self, seed=None, *, retain_graph=False, create_graph=False):
+        """Accumulate d(self)/d(v) into ``v.grad`` for every Var ``v`` self depends on.
+
+        A scalar needs no seed; otherwise pass a cotangent of the same shape. With
+        ``create_graph=True`` the gradients are Vars that can be differentiated again.
+        """
+        from .reverse import backward
+        backward(self, seed, retain_graph=retain_graph, create_graph=create_graph)
+
+
+_var_new = object.__new__
+
+# Intermediate Vars whose .grad backward() fills, and leaf Vars (nodes cannot refer to
+# Vars, see above), by the seq of their node; seqs are never reused.
+RETAINED = weakref.WeakValueDictionary()
+LEAVES = weakref.WeakValueDictionary()
+
+
+def _new_var(value, level, node):
+    """A Var (bypasses validation: values here come from revad's own ops)."""
+    v = _var_new(Var)
+    v._value = value
+    v.grad = None
+    v.name = None
+    v._level = level
+    v._node = node
+    return v
+
+
+def leaf(value, level):
+    """A leaf Var at a transform's level; its value may be a Var of a lower level."""
+    return _new_var(value, level, None)
+
+
+def parent_entry(var):
+    """The node a new node records for an argument Var (made on first use for a leaf)."""
+    node = var._node
+    if node is None:
+        seq = _next_neg_seq()
+        node = var._node = (seq, LEAF, (), None, var._value)
+        LEAVES[seq] = var
+        if type(var._value) is float:
+            _RING[seq & _RING_MASK] = node
+    return node
+
+
+def _shape_error(prim, args, err):
+    shapes = " and ".join(str(np.shape(value_of(a))) for a in args
+                          if isinstance(value_of(a), (float, int, np.ndarray, np.generic)))
+    return ValueError(f"revad.{prim.name} on operands of shapes {shapes}: {err}")
+
+
+def bind(prim, args, params):
+    """Apply `prim` to `args`, recording a node at the highest Var level among them."""
+    level = -1
+    for a in args:
+        if isinstance(a, Var) and a._level > level:
+            level = a._level
+    if level < 0:
+        return _apply(prim, args, params)
+    if not _recording.get():
+        return _constant(_apply(prim, tuple(value_of(a) for a in args), params))
+    nondiff = prim.nondiff
+    vals = []
+    parents = []
+    for i, a in enumerate(args):
+        if isinstance(a, Var) and (i in nondiff):
+            a = value_of(a)
+        if isinstance(a, Var) and a._level == level:
+            vals.append(a._value)
+            parents.append(parent_entry(a))
+        else:
+            vals.append(a)
+            parents.append(None)
+    vals = tuple(vals)
+    ans = bind(prim, vals, params)
+    return _new_var(ans, level,
+                    (_next_neg_seq(), prim.index, vals, params or None, ans, *parents))
+
+
+def _apply(prim, args, params):
+    try:
+        return prim.impl(*args, **params)
+    except ValueError as e:
+        raise _shape_error(prim, args, e) from None
+
+
+def _constant(value):
+    return _new_var(value, 0, None)
+
+
+_operand_types = (float, int, np.ndarray, np.generic, list, tuple)
+
+
+def record_unary(prim, x):
+    """Fast path of `bind` for a one-argument op on a Var (the commonest case)."""
+    v = x._value
+    if not _recording.get():
+        return _constant(prim.impl(value_of(v)))
+    ans = prim.impl(v) if type(v) is not Var else bind(prim, (v,), {})
+    seq = _next_neg_seq()
+    args = (v,)
+    node = (seq, prim.index, args, None, ans, x._node or parent_entry(x))
+    if type(ans) is float and type(v) is float:
+        _RING[seq & _RING_MASK] = node
+        _RING_ARGS[seq & _RING_MASK] = args
+    out = _var_new(Var)
+    out._value = ans
+    out.grad = out.name = None
+    out._level = x._level
+    out._node = node
+    return out
+
+
+def unary_function(prim):
+    """The public function of a one-argument primitive: plain values go straight to
+    the implementation, Vars to `record_unary` (a closure is cheaper to call than a
+    Primitive instance)."""
+    impl = prim.impl
+
+    def function(x):
+        if type(x) is Var:
+            return record_unary(prim, x)
+        if isinstance(x, Var):
+            return bind(prim, (x,), {})
+        return impl(x)
+
+    function.__name__ = function.__qualname__ = prim.name
+    function.__doc__ = prim.__doc__
+    function.primitive = prim
+    return function
+
+
+def binary_recorder(prim):
+    """``record(a, b)``: the fast path of `bind` for an operator of two arguments, at
+    least one of them a Var. It returns NotImplemented for operands that are not
+    numbers or arrays, so that Python raises its usual "unsupported operand" TypeError.
+    """
+    impl = prim.impl
+    index = prim.index
+
+    def record(a, b):
+        tb = type(b)
+        if type(a) is Var:
+            level = a._level
+            pa = a._node or parent_entry(a)
+            if tb is float or tb is int:
+                av, bv, pb = a._value, b, None
+            elif tb is Var:
+                if b._level != level:
+                    return bind(prim, (a, b), {})
+                av, bv, pb = a._value, b._value, b._node or parent_entry(b)
+            elif isinstance(b, _operand_types):
+                if tb is list or tb is tuple:
+                    b = _checked_value(b, "operand")
+                av, bv, pb = a._value, b, None
+            else:
+                return NotImplemented
+        elif isinstance(a, _operand_types):
+            if type(a) is list or type(a) is tuple:
+                a = _checked_value(a, "operand")
+            av, bv, pa, pb, level = a, b._value, None, b._node or parent_entry(b), b._level
+        else:
+            return NotImplemented
+        if not _recording.get():
+            return _constant(_apply(prim, (value_of(av), value_of(bv)), {}))
+        if type(av) is Var or type(bv) is Var:
+            ans = bind(prim, (av, bv), {})
+        else:
+            try:
+                ans = impl(av, bv)
+            except ValueError as e:
+                raise _shape_error(prim, (av, bv), e) from None
+        seq = _next_neg_seq()
+        args = (av, bv)
+        node = (seq, index, args, None, ans, pa, pb)
+        if type(ans) is float and type(av) is not np.ndarray and type(bv) is not np.ndarray:
+            _RING[seq & _RING_MASK] = node
+            _RING_ARGS[seq & _RING_MASK] = args
+        out = _var_new(Var)
+        out._value = ans
+        out.grad = out.name = None
+        out._level = level
+        out._node = node
+        return out
+
+    return record

@@ -1,0 +1,58 @@
+"""A NumPy-like namespace whose functions differentiate: ``import revad.numpy as np``.
+
+Code written for HIPS autograd (``import autograd.numpy as np``) ports by changing that
+one import. The differentiable functions are listed here by name. Every other NumPy
+name (``zeros``, ``arange``, ``pi``, ``random``, ``float32`` ...) is NumPy's own,
+looked up on demand: those functions create or inspect values and carry no gradient,
+and if a Var reaches one of them anyway, NumPy hands it back to revad (NEP 18), which
+raises NotImplementedError naming the function rather than dropping the gradient.
+"""
+import numpy as _np
+
+from .core import Var as _Var
+from .ops.elementwise import (
+    absolute, add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cbrt,
+    ceil, clip, cos, cosh, divide, exp, expm1, floor, hypot, log, log1p, log2, log10,
+    logaddexp, maximum, minimum, multiply, negative, power, reciprocal, relu, rint,
+    sigmoid, sign, sin, sinh, softplus, sqrt, square, subtract, tan, tanh, where,
+)
+from .ops.linalg import dot, einsum, inner, matmul, outer, tensordot, vdot
+from .ops.nn import log_softmax, softmax
+from .ops.reductions import cumsum, logsumexp, max, mean, min, norm, prod, std, sum, var
+from .ops.shape import (
+    astype, broadcast_to, concatenate, diag, diagonal, expand_dims, flip, moveaxis,
+    ravel, repeat, reshape, split, squeeze, stack, swapaxes, take, tile, trace,
+    transpose, tril, triu,
+)
+
+abs = absolute
+true_divide = divide
+round = around = rint
+amax, amin = max, min
+concat = concatenate
+
+
+def array(obj, dtype=None):
+    """Like numpy.array, but a (nested) list holding Vars becomes a stacked Var."""
+    if isinstance(obj, _Var):
+        return obj if dtype is None else astype(obj, dtype)
+    if isinstance(obj, (list, tuple)) and _contains_var(obj):
+        out = stack([array(o) for o in obj])
+        return out if dtype is None else astype(out, dtype)
+    return _np.array(obj, dtype=dtype)
+
+
+def _contains_var(obj):
+    return any(isinstance(o, _Var) or (isinstance(o, (list, tuple)) and _contains_var(o))
+               for o in obj)
+
+
+asarray = array
+
+
+def __getattr__(name):
+    try:
+        return getattr(_np, name)
+    except AttributeError:
+        raise AttributeError(f"module 'revad.numpy' has no attribute {name!r} "
+                             "(neither has numpy)") from None

@@ -1,0 +1,136 @@
+"""Python operators, array methods and NumPy dispatch (NEP 13 and 18) for Var.
+
+Kept apart from `core` because they are defined with the primitives of `ops`, which in
+turn build on `core`. Importing revad installs them.
+"""
+import numpy as np
+
+from . import numpy as rnp
+from .core import Var, binary_recorder, record_unary, value_of
+from .ops import elementwise as ew
+from .ops import linalg, reductions, shape
+
+
+def _reflected(record):
+    def method(self, other):
+        return record(other, self)
+    return method
+
+
+def _comparison(op):
+    def method(self, other):
+        return op(value_of(self), value_of(other))
+    return method
+
+
+_BINARY = {
+    "add": ew.add, "sub": ew.subtract, "mul": ew.multiply, "truediv": ew.divide,
+    "pow": ew.power, "matmul": linalg.matmul,
+}
+for _name, _function in _BINARY.items():
+    _record = binary_recorder(_function.primitive)
+    setattr(Var, f"__{_name}__", _record)
+    setattr(Var, f"__r{_name}__", _reflected(_record))
+
+for _name, _op in {"lt": np.less, "le": np.less_equal, "gt": np.greater,
+                   "ge": np.greater_equal, "eq": np.equal, "ne": np.not_equal}.items():
+    setattr(Var, f"__{_name}__", _comparison(_op))
+
+Var.__neg__ = lambda self: record_unary(ew.negative.primitive, self)
+Var.__pos__ = lambda self: self
+Var.__abs__ = lambda self: record_unary(ew.absolute.primitive, self)
+Var.__getitem__ = lambda self, index: shape.getitem(self, shape._plain_index(index))
+Var.T = property(lambda self: shape.transpose(self), doc="The transpose (axes reversed).")
+
+
+def _reshape(self, *shape_args, **kwargs):
+    new_shape = shape_args[0] if len(shape_args) == 1 else shape_args
+    return shape.reshape(self, new_shape, **kwargs)
+
+
+def _transpose(self, *axes):
+    if len(axes) == 1 and not isinstance(axes[0], int):
+        axes = axes[0]
+    return shape.transpose(self, tuple(axes) if axes else None)
+
+
+def _method(fn):
+    def method(self, *args, **kwargs):
+        return fn(self, *args, **kwargs)
+    method.__name__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
+Var.reshape = _reshape
+Var.transpose = _transpose
+for _name, _fn in {
+    "sum": reductions.sum, "mean": reductions.mean, "max": reductions.max,
+    "min": reductions.min, "prod": reductions.prod, "var": reductions.var,
+    "std": reductions.std, "cumsum": reductions.cumsum, "ravel": shape.ravel,
+    "flatten": shape.ravel, "squeeze": shape.squeeze, "swapaxes": shape.swapaxes,
+    "astype": shape.astype, "clip": ew.clip, "dot": linalg.dot, "repeat": shape.repeat,
+    "diagonal": shape.diagonal, "trace": shape.trace,
+    "sin": ew.sin, "cos": ew.cos, "tan": ew.tan, "exp": ew.exp, "log": ew.log,
+    "sqrt": ew.sqrt, "tanh": ew.tanh, "sigmoid": ew.sigmoid, "relu": ew.relu,
+}.items():
+    setattr(Var, _name, _method(_fn))
+
+
+# --- NumPy hands operations on Vars to revad ---------------------------------------
+
+_UFUNCS = {getattr(np, name): getattr(rnp, name) for name in (
+    "add subtract multiply divide power negative absolute square sqrt cbrt reciprocal "
+    "exp expm1 log log1p log2 log10 sin cos tan arcsin arccos arctan arctan2 sinh cosh "
+    "tanh arcsinh arccosh arctanh logaddexp hypot maximum minimum sign floor ceil "
+    "matmul").split()}
+_UFUNCS[np.rint] = rnp.rint
+_UFUNCS[np.positive] = lambda x: x
+# Ufuncs whose results carry no derivative: applied to the plain values.
+_VALUE_UFUNCS = {np.less, np.less_equal, np.greater, np.greater_equal, np.equal,
+                 np.not_equal, np.isfinite, np.isnan, np.isinf, np.signbit,
+                 np.logical_and, np.logical_or, np.logical_not, np.logical_xor}
+
+_FUNCTIONS = {getattr(np, name): getattr(rnp, name) for name in (
+    "sum mean max min amax amin prod var std cumsum logsumexp clip where dot einsum "
+    "inner outer tensordot vdot matmul reshape transpose swapaxes moveaxis expand_dims "
+    "squeeze broadcast_to concatenate stack split tile repeat flip take diag diagonal "
+    "trace triu tril ravel round around").split() if hasattr(np, name)}
+_FUNCTIONS[np.linalg.norm] = rnp.norm
+# Functions that only look at shapes or values.
+_VALUE_FUNCTIONS = {np.shape, np.ndim, np.size, np.result_type, np.isclose, np.allclose,
+                    np.array_equal, np.iscomplexobj, np.isrealobj, np.argmax, np.argmin,
+                    np.argsort, np.nonzero, np.count_nonzero}
+
+
+def _plain(args):
+    return [value_of(a) if not isinstance(a, (list, tuple)) else type(a)(_plain(a))
+            for a in args]
+
+
+def _not_differentiable(name):
+    return NotImplementedError(
+        f"revad does not differentiate numpy.{name}; use revad.numpy's functions, "
+        f"or apply it to var.value if no gradient should flow through it")
+
+
+def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    if method == "__call__" and "out" not in kwargs:
+        if ufunc in _UFUNCS and not kwargs:
+            return _UFUNCS[ufunc](*inputs)
+        if ufunc in _VALUE_UFUNCS:
+            return ufunc(*_plain(inputs), **kwargs)
+    raise _not_differentiable(ufunc.__name__ if method == "__call__"
+                              else f"{ufunc.__name__}.{method}")
+
+
+def _array_function(self, func, types, args, kwargs):
+    if func in _FUNCTIONS:
+        return _FUNCTIONS[func](*args, **kwargs)
+    if func in _VALUE_FUNCTIONS:
+        return func(*_plain(args), **{k: value_of(v) for k, v in kwargs.items()})
+    raise _not_differentiable(func.__name__)
+
+
+Var.__array_ufunc__ = _array_ufunc
+Var.__array_function__ = _array_function

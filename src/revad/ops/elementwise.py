@@ -1,0 +1,246 @@
+"""Elementwise primitives: each forward function beside its reverse-mode rule.
+
+Forward functions take plain Python floats or NumPy arrays. Floats go through `math`
+(ten times cheaper than a NumPy call on a scalar) and fall back to NumPy where `math`
+raises, so that domain errors give NumPy's inf/nan and warning rather than an exception.
+Rules are written with these same differentiable functions, so that they can be
+differentiated again. Broadcasting is undone centrally (`revad.reverse.fit_cotangent`):
+a rule returns a cotangent shaped like the output.
+
+Conventions at kinks (documented subgradients): ``abs``, ``sign`` and ``relu`` have
+derivative 0 at 0; ``maximum``/``minimum`` give half the cotangent to each argument
+where they are equal; ``clip`` passes the gradient where ``a_min <= x <= a_max``.
+"""
+import math
+import operator
+
+import numpy as np
+
+from ._registry import builtin
+
+_MATH_ERRORS = (ValueError, OverflowError, ZeroDivisionError)
+
+
+def _unary(np_fn, math_fn):
+    """Forward function using `math_fn` on floats and `np_fn` otherwise."""
+    def impl(x):
+        if type(x) is float:
+            try:
+                return math_fn(x)
+            except _MATH_ERRORS:
+                return float(np_fn(x))
+        return np_fn(x)
+    impl.__name__ = np_fn.__name__
+    impl.__doc__ = f"Elementwise {np_fn.__name__}, differentiable (see numpy.{np_fn.__name__})."
+    return impl
+
+
+def _binary(np_fn, float_fn=None):
+    """Forward function of two arguments; plain floats in give a plain float out."""
+    def impl(x, y):
+        if type(x) is float and type(y) is float:
+            if float_fn is not None:
+                try:
+                    return float_fn(x, y)
+                except _MATH_ERRORS:
+                    pass
+            return float(np_fn(x, y))
+        return np_fn(x, y)
+    impl.__name__ = np_fn.__name__
+    impl.__doc__ = f"Elementwise {np_fn.__name__}, differentiable (see numpy.{np_fn.__name__})."
+    return impl
+
+
+def _no_gradient(ans, *args):
+    return lambda g: 0.0 * g
+
+
+# --- arithmetic --------------------------------------------------------------------
+
+# Python's operators already act elementwise on floats and arrays alike.
+add = builtin(operator.add, "add",
+              vjp=(lambda ans, x, y: lambda g: g, lambda ans, x, y: lambda g: g))
+subtract = builtin(operator.sub, "subtract",
+                   vjp=(lambda ans, x, y: lambda g: g, lambda ans, x, y: lambda g: -g))
+multiply = builtin(operator.mul, "multiply",
+                   vjp=(lambda ans, x, y: lambda g: g * y, lambda ans, x, y: lambda g: g * x))
+divide = builtin(_binary(np.divide, operator.truediv), "divide",
+                 vjp=(lambda ans, x, y: lambda g: g / y,
+                      lambda ans, x, y: lambda g: -g * ans / y))
+negative = builtin(_unary(np.negative, operator.neg), "negative", unary=True,
+                   vjp=(lambda ans, x: lambda g: -g,))
+
+
+def _float_pow(x, y):
+    r = x ** y
+    # Python gives a complex number for a negative base and fractional exponent;
+    # NumPy's real answer is nan.
+    return math.nan if type(r) is complex else r
+
+
+def _pow_vjp_base(ans, x, y):
+    # y * x**(y-1), but 0 where y == 0 (x**0 is constant, even at x == 0 where
+    # x**(y-1) is infinite) and never through log(x), so x**2 at x < 0 is exact.
+    def vjp(g):
+        return g * where(y == 0, 0.0, y * power(x, where(y == 0, 1.0, y - 1)))
+    return vjp
+
+
+def _pow_vjp_exponent(ans, x, y):
+    # d(x**y)/dy = x**y * log(x). At x == 0, x**y is flat in y (0 for y > 0), so the
+    # derivative is 0 there; log(0) = -inf must not reach the product.
+    def vjp(g):
+        safe_x = where(x == 0, 1.0, x)
+        return g * where(x == 0, 0.0, ans * log(safe_x))
+    return vjp
+
+
+power = builtin(_binary(np.power, _float_pow), "power",
+                vjp=(_pow_vjp_base, _pow_vjp_exponent))
+
+square = builtin(_unary(np.square, lambda x: x * x), "square", unary=True,
+                 vjp=(lambda ans, x: lambda g: g * 2.0 * x,))
+reciprocal = builtin(_unary(np.reciprocal, lambda x: 1.0 / x), "reciprocal", unary=True,
+                     vjp=(lambda ans, x: lambda g: -g * ans * ans,))
+absolute = builtin(_unary(np.absolute, abs), "absolute", unary=True,
+                   vjp=(lambda ans, x: lambda g: g * sign(x),))
+sign = builtin(_unary(np.sign, lambda x: float(np.sign(x))), "sign", unary=True, vjp=(_no_gradient,))
+floor = builtin(_unary(np.floor, lambda x: float(math.floor(x))), "floor", unary=True, vjp=(_no_gradient,))
+ceil = builtin(_unary(np.ceil, lambda x: float(math.ceil(x))), "ceil", unary=True, vjp=(_no_gradient,))
+rint = builtin(_unary(np.round, lambda x: round(x, 0)), "round", unary=True, vjp=(_no_gradient,))
+
+# --- powers, exponentials and logarithms -------------------------------------------
+
+sqrt = builtin(_unary(np.sqrt, math.sqrt), "sqrt", unary=True,
+               vjp=(lambda ans, x: lambda g: g * 0.5 / ans,))
+cbrt = builtin(_unary(np.cbrt, math.cbrt), "cbrt", unary=True,
+               vjp=(lambda ans, x: lambda g: g / (3.0 * ans * ans),))
+exp = builtin(_unary(np.exp, math.exp), "exp", unary=True,
+              vjp=(lambda ans, x: lambda g: g * ans,))
+expm1 = builtin(_unary(np.expm1, math.expm1), "expm1", unary=True,
+                vjp=(lambda ans, x: lambda g: g * (ans + 1.0),))
+log = builtin(_unary(np.log, math.log), "log", unary=True,
+              vjp=(lambda ans, x: lambda g: g / x,))
+log1p = builtin(_unary(np.log1p, math.log1p), "log1p", unary=True,
+                vjp=(lambda ans, x: lambda g: g / (1.0 + x),))
+log2 = builtin(_unary(np.log2, math.log2), "log2", unary=True,
+               vjp=(lambda ans, x: lambda g: g / (x * math.log(2.0)),))
+log10 = builtin(_unary(np.log10, math.log10), "log10", unary=True,
+                vjp=(lambda ans, x: lambda g: g / (x * math.log(10.0)),))
+
+# --- trigonometric and hyperbolic --------------------------------------------------
+
+sin = builtin(_unary(np.sin, math.sin), "sin", unary=True,
+              vjp=(lambda ans, x: lambda g: g * cos(x),))
+cos = builtin(_unary(np.cos, math.cos), "cos", unary=True,
+              vjp=(lambda ans, x: lambda g: -g * sin(x),))
+tan = builtin(_unary(np.tan, math.tan), "tan", unary=True,
+              vjp=(lambda ans, x: lambda g: g * (1.0 + ans * ans),))
+arcsin = builtin(_unary(np.arcsin, math.asin), "arcsin", unary=True,
+                 vjp=(lambda ans, x: lambda g: g / sqrt(1.0 - x * x),))
+arccos = builtin(_unary(np.arccos, math.acos), "arccos", unary=True,
+                 vjp=(lambda ans, x: lambda g: -g / sqrt(1.0 - x * x),))
+arctan = builtin(_unary(np.arctan, math.atan), "arctan", unary=True,
+                 vjp=(lambda ans, x: lambda g: g / (1.0 + x * x),))
+arctan2 = builtin(_binary(np.arctan2, math.atan2), "arctan2",
+                  vjp=(lambda ans, y, x: lambda g: g * x / (x * x + y * y),
+                       lambda ans, y, x: lambda g: -g * y / (x * x + y * y)))
+hypot = builtin(_binary(np.hypot, math.hypot), "hypot",
+                vjp=(lambda ans, x, y: lambda g: g * x / ans,
+                     lambda ans, x, y: lambda g: g * y / ans))
+sinh = builtin(_unary(np.sinh, math.sinh), "sinh", unary=True,
+               vjp=(lambda ans, x: lambda g: g * cosh(x),))
+cosh = builtin(_unary(np.cosh, math.cosh), "cosh", unary=True,
+               vjp=(lambda ans, x: lambda g: g * sinh(x),))
+tanh = builtin(_unary(np.tanh, math.tanh), "tanh", unary=True,
+               vjp=(lambda ans, x: lambda g: g * (1.0 - ans * ans),))
+arcsinh = builtin(_unary(np.arcsinh, math.asinh), "arcsinh", unary=True,
+                  vjp=(lambda ans, x: lambda g: g / sqrt(x * x + 1.0),))
+arccosh = builtin(_unary(np.arccosh, math.acosh), "arccosh", unary=True,
+                  vjp=(lambda ans, x: lambda g: g / sqrt(x * x - 1.0),))
+arctanh = builtin(_unary(np.arctanh, math.atanh), "arctanh", unary=True,
+                  vjp=(lambda ans, x: lambda g: g / (1.0 - x * x),))
+
+# --- activations -------------------------------------------------------------------
+
+
+def _sigmoid_array(x):
+    # exp of -|x| never overflows; the two branches are the same function.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+
+
+def _sigmoid_float(x):
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _softplus_array(x):
+    return np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0)
+
+
+def _softplus_float(x):
+    return math.log1p(math.exp(-abs(x))) + max(x, 0.0)
+
+
+sigmoid = builtin(_unary(_sigmoid_array, _sigmoid_float), "sigmoid", unary=True,
+                  vjp=(lambda ans, x: lambda g: g * ans * (1.0 - ans),),
+                  doc="Logistic function 1 / (1 + exp(-x)), computed without overflow.")
+relu = builtin(_unary(lambda x: np.maximum(x, 0), lambda x: x if x > 0 else 0.0), "relu",
+               unary=True, vjp=(lambda ans, x: lambda g: g * (x > 0),),
+               doc="max(x, 0) elementwise; its derivative at 0 is taken as 0.")
+softplus = builtin(_unary(_softplus_array, _softplus_float), "softplus", unary=True,
+                   vjp=(lambda ans, x: lambda g: g * sigmoid(x),),
+                   doc="log(1 + exp(x)) elementwise, computed without overflow.")
+
+logaddexp = builtin(_binary(np.logaddexp), "logaddexp",
+                    vjp=(lambda ans, x, y: lambda g: g * exp(x - ans),
+                         lambda ans, x, y: lambda g: g * exp(y - ans)))
+
+
+def _max_share(x, y):
+    """Fraction of the cotangent that maximum(x, y) sends to x: 1, 0, or 1/2 on ties."""
+    return (x > y) + 0.5 * (x == y)
+
+
+maximum = builtin(_binary(np.maximum), "maximum",
+                  vjp=(lambda ans, x, y: lambda g: g * _max_share(x, y),
+                       lambda ans, x, y: lambda g: g * _max_share(y, x)))
+minimum = builtin(_binary(np.minimum), "minimum",
+                  vjp=(lambda ans, x, y: lambda g: g * _max_share(y, x),
+                       lambda ans, x, y: lambda g: g * _max_share(x, y)))
+
+
+def _clip_impl(x, a_min=None, a_max=None):
+    out = np.clip(x, a_min, a_max)
+    return float(out) if type(x) is float else out
+
+
+def _clip_vjp(ans, x, a_min=None, a_max=None):
+    inside = True
+    if a_min is not None:
+        inside = inside & (x >= a_min)
+    if a_max is not None:
+        inside = inside & (x <= a_max)
+    return lambda g: g * inside
+
+
+clip = builtin(_clip_impl, "clip", vjp=(_clip_vjp,),
+               doc="Limit x to [a_min, a_max]; the gradient passes where a_min <= x <= a_max.")
+
+
+def _where_impl(condition, x, y):
+    if type(x) is float and type(y) is float and np.ndim(condition) == 0:
+        return x if condition else y
+    return np.where(condition, x, y)
+
+
+# Selecting (not multiplying by a mask) keeps a nan or inf in the unselected branch
+# out of the other branch's gradient.
+where = builtin(_where_impl, "where", nondiff=(0,),
+                vjp=(None,
+                     lambda ans, c, x, y: lambda g: where(c, g, 0.0),
+                     lambda ans, c, x, y: lambda g: where(c, 0.0, g)),
+                doc="Elementwise choice: x where condition holds, else y (differentiable in x, y).")

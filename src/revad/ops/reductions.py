@@ -1,0 +1,175 @@
+"""Reductions over axes, each with `axis` and `keepdims` as in NumPy.
+
+A reduction's rule first restores the reduced axes of the cotangent (length 1) and then
+broadcasts it back over the input, so every rule starts from `_spread`.
+"""
+import numpy as np
+
+from ..core import value_of
+from ._registry import builtin
+from .elementwise import exp, sqrt, where
+from .shape import broadcast_to, flip, normalize_axes, reshape, shape_of
+
+
+def _kept_shape(shape, axis):
+    axes = normalize_axes(axis, len(shape))
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _spread(g, x, axis, keepdims):
+    """The cotangent of a reduction of x, broadcast back to x's shape."""
+    shape = shape_of(x)
+    if not keepdims:
+        g = reshape(g, _kept_shape(shape, axis))
+    return broadcast_to(g, shape)
+
+
+def _keep(ans, x, axis, keepdims):
+    """The reduction result with reduced axes kept, to broadcast against x."""
+    return ans if keepdims else reshape(ans, _kept_shape(shape_of(x), axis))
+
+
+def _reduce(np_fn):
+    def impl(x, axis=None, keepdims=False):
+        if type(x) is float:
+            normalize_axes(axis, 0)
+            return x
+        out = np_fn(x, axis=axis, keepdims=keepdims)
+        return float(out) if type(out) is np.float64 else out
+    impl.__name__ = np_fn.__name__
+    return impl
+
+
+sum = builtin(_reduce(np.sum), "sum",
+              vjp=(lambda ans, x, axis=None, keepdims=False:
+                   lambda g: _spread(g, x, axis, keepdims),),
+                   doc="Sum of entries over the given axes (all by default).")
+
+
+def _count(x, axis):
+    shape = shape_of(x)
+    return int(np.prod([shape[a] for a in normalize_axes(axis, len(shape))]))
+
+
+def mean(x, axis=None, keepdims=False):
+    """Arithmetic mean over the given axes."""
+    return sum(x, axis, keepdims) / _count(x, axis)
+
+
+def var(x, axis=None, ddof=0, keepdims=False):
+    """Variance over the given axes, with `ddof` as in numpy.var."""
+    centred = x - mean(x, axis, keepdims=True)
+    return sum(centred * centred, axis, keepdims) / (_count(x, axis) - ddof)
+
+
+def std(x, axis=None, ddof=0, keepdims=False):
+    """Standard deviation over the given axes (its gradient is infinite where it is 0)."""
+    return sqrt(var(x, axis, ddof, keepdims))
+
+
+def _prod_vjp(ans, x, axis=None, keepdims=False):
+    # The textbook ans / x breaks at zeros. With no zero in a slice the derivative
+    # w.r.t. an entry is ans / entry; with exactly one zero it is the product of the
+    # others at that zero and 0 elsewhere; with two or more it is 0 everywhere.
+    def vjp(g):
+        is_zero = value_of(x) == 0
+        zeros = np.sum(is_zero, axis=axis, keepdims=True)
+        safe_x = where(is_zero, 1.0, x)
+        others = prod(safe_x, axis, keepdims=True)
+        d = where(zeros == 0, _keep(ans, x, axis, keepdims) / safe_x,
+                  where(is_zero & (zeros == 1), others, 0.0))
+        return _spread(g, x, axis, keepdims) * d
+    return vjp
+
+
+prod = builtin(_reduce(np.prod), "prod", vjp=(_prod_vjp,),
+               doc="Product of entries over the given axes; its gradient is exact at zeros.")
+
+
+def _extremum_vjp(ans, x, axis=None, keepdims=False):
+    # Tied extrema share the cotangent evenly.
+    def vjp(g):
+        hit = value_of(x) == value_of(_keep(ans, x, axis, keepdims))
+        share = hit / np.sum(hit, axis=axis, keepdims=True)
+        return _spread(g, x, axis, keepdims) * share
+    return vjp
+
+
+max = builtin(_reduce(np.max), "max", vjp=(_extremum_vjp,),
+              doc="Largest entry over the given axes; tied maxima share the gradient evenly.")
+min = builtin(_reduce(np.min), "min", vjp=(_extremum_vjp,),
+              doc="Smallest entry over the given axes; tied minima share the gradient evenly.")
+
+
+def _logsumexp_impl(x, axis=None, keepdims=False):
+    if type(x) is float:
+        normalize_axes(axis, 0)
+        return x
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    if not keepdims:
+        out = np.squeeze(out, axis=normalize_axes(axis, np.ndim(x)))
+    return float(out) if out.ndim == 0 and out.dtype == np.float64 else out
+
+
+logsumexp = builtin(
+    _logsumexp_impl, "logsumexp",
+    vjp=(lambda ans, x, axis=None, keepdims=False:
+         lambda g: _spread(g, x, axis, keepdims) * exp(x - _keep(ans, x, axis, keepdims)),),
+         doc="log(sum(exp(x))) over the given axes, computed without overflow.")
+
+
+def _norm_impl(x, axis=None, keepdims=False):
+    if type(x) is float:
+        return abs(x)
+    out = np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
+    return float(out) if type(out) is np.float64 else out
+
+
+def _norm_vjp(ans, x, axis=None, keepdims=False):
+    # x / |x|, and 0 (a valid subgradient) at the zero vector instead of 0/0.
+    def vjp(g):
+        kept = _keep(ans, x, axis, keepdims)
+        return _spread(g, x, axis, keepdims) * where(kept == 0, 0.0, x / where(kept == 0, 1.0, kept))
+    return vjp
+
+
+_norm2 = builtin(_norm_impl, "norm", vjp=(_norm_vjp,))
+
+
+def norm(x, ord=None, axis=None, keepdims=False):
+    """Vector norm over `axis` (all entries by default, i.e. Frobenius for a matrix).
+
+    ``ord`` is None or 2 (Euclidean; its gradient at the zero vector is 0), 1, inf,
+    -inf, 0 or any other p > 0.
+    """
+    if ord is None or ord == 2:
+        return _norm2(x, axis, keepdims)
+    from .elementwise import absolute, power
+    a = absolute(x)
+    if ord == 1:
+        return sum(a, axis, keepdims)
+    if ord == np.inf:
+        return max(a, axis, keepdims)
+    if ord == -np.inf:
+        return min(a, axis, keepdims)
+    if ord == 0:
+        return sum(value_of(a) != 0, axis=axis, keepdims=keepdims) * 1.0
+    return power(sum(power(a, ord), axis, keepdims), 1.0 / ord)
+
+
+def _cumsum_impl(x, axis=None):
+    return np.cumsum(x, axis=axis)
+
+
+def _cumsum_vjp(ans, x, axis=None):
+    def vjp(g):
+        if axis is None:
+            return reshape(flip(cumsum(flip(g))), shape_of(x))
+        return flip(cumsum(flip(g, axis), axis), axis)
+    return vjp
+
+
+cumsum = builtin(_cumsum_impl, "cumsum", vjp=(_cumsum_vjp,),
+                 doc="Running sum along `axis` (of the flattened array when axis is None).")

@@ -1,0 +1,324 @@
+"""Shape and indexing primitives, and the composites built on them.
+
+Each primitive's rule is again a shape op (reshape <-> reshape, sum_to <-> broadcast_to,
+getitem <-> scatter_add ...), so these pairs differentiate each other to any order.
+Composites (stack, flip, take, diag, triu ...) are written with the primitives and need
+no rule of their own.
+"""
+import numpy as np
+
+from ..core import defvjp_argnum, value_of
+from ._registry import builtin
+
+
+def shape_of(x):
+    return np.shape(value_of(x))
+
+
+def ndim_of(x):
+    return np.ndim(value_of(x))
+
+
+def zeros_like_value(x):
+    v = value_of(x)
+    return 0.0 if type(v) is float else np.zeros(np.shape(v), np.result_type(v))
+
+
+def normalize_axes(axis, ndim):
+    """Reduction axes as a sorted tuple of non-negative ints (None: all axes)."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    out = []
+    for a in axes:
+        a = int(a)
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"axis {a} is out of bounds for an array of dimension {ndim}")
+        out.append(a % ndim if ndim else 0)
+    return tuple(sorted(out))
+
+
+# --- broadcasting, the pair that undoes it, and dtype ----------------------------------
+
+def _sum_to_impl(x, shape):
+    shape = tuple(shape)
+    if np.shape(x) == shape:
+        return x
+    lead = np.ndim(x) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and np.shape(x)[lead + i] != 1)
+    out = np.sum(x, axis=axes, keepdims=True)
+    out = out.reshape(shape)
+    return float(out) if shape == () and out.dtype == np.float64 else out
+
+
+def _broadcast_to_impl(x, shape):
+    if type(x) is float and shape == ():
+        return x
+    return np.broadcast_to(x, shape)
+
+
+sum_to = builtin(_sum_to_impl, "sum_to",
+                 vjp=(lambda ans, x, shape: lambda g: broadcast_to(g, shape_of(x)),),
+                 doc="Sum x down to `shape` (the adjoint of broadcast_to).")
+broadcast_to = builtin(_broadcast_to_impl, "broadcast_to",
+                       vjp=(lambda ans, x, shape: lambda g: sum_to(g, shape_of(x)),),
+                       doc="Broadcast x to `shape` without copying (see numpy.broadcast_to).")
+
+
+def _astype_impl(x, dtype):
+    dtype = np.dtype(dtype)
+    if type(x) is float:
+        return x if dtype == np.float64 else dtype.type(x)
+    if np.ndim(x) == 0 and dtype == np.float64:
+        return float(x)
+    return np.asarray(x).astype(dtype)
+
+
+def _astype_vjp(ans, x, dtype):
+    def vjp(g):
+        v = value_of(x)
+        return astype(g, np.float64 if type(v) is float else np.result_type(v))
+    return vjp
+
+
+astype = builtin(_astype_impl, "astype", vjp=(_astype_vjp,),
+                 doc="x converted to a floating `dtype`; the gradient is converted back.")
+
+
+# --- reshaping and axis order ------------------------------------------------------
+
+def _reshape_impl(x, shape):
+    return np.reshape(x, shape)
+
+
+reshape = builtin(_reshape_impl, "reshape",
+                  vjp=(lambda ans, x, shape: lambda g: reshape(g, shape_of(x)),),
+                  doc="x with a new shape and the same entries (see numpy.reshape).")
+
+
+def _transpose_impl(x, axes=None):
+    return np.transpose(x, axes)
+
+
+def _transpose_vjp(ans, x, axes=None):
+    inverse = None if axes is None else tuple(np.argsort(axes))
+    return lambda g: transpose(g, inverse)
+
+
+transpose = builtin(_transpose_impl, "transpose", vjp=(_transpose_vjp,),
+                    doc="Permute the axes of x (reverse them by default).")
+
+
+def swapaxes(x, axis1, axis2):
+    """x with two axes interchanged."""
+    perm = list(range(ndim_of(x)))
+    perm[axis1], perm[axis2] = perm[axis2], perm[axis1]
+    return transpose(x, tuple(perm))
+
+
+def moveaxis(x, source, destination):
+    """x with axes moved to new positions (see numpy.moveaxis)."""
+    n = ndim_of(x)
+    src = [s % n for s in np.atleast_1d(source)]
+    dst = [d % n for d in np.atleast_1d(destination)]
+    order = [a for a in range(n) if a not in src]
+    for d, s in sorted(zip(dst, src, strict=True)):
+        order.insert(d, s)
+    return transpose(x, tuple(order))
+
+
+def expand_dims(x, axis):
+    """x with new length-1 axes at the given positions."""
+    return reshape(x, np.expand_dims(np.empty(shape_of(x), bool), axis).shape)
+
+
+def squeeze(x, axis=None):
+    """x without length-1 axes (all of them, or those given)."""
+    return reshape(x, np.squeeze(np.empty(shape_of(x), bool), axis).shape)
+
+
+def ravel(x):
+    """x flattened to one dimension."""
+    return reshape(x, (-1,))
+
+
+def atleast_1d(x):
+    return reshape(x, (1,)) if ndim_of(x) == 0 else x
+
+
+# --- joining and splitting ---------------------------------------------------------
+
+def _concat_impl(*arrays, axis=0):
+    return np.concatenate(arrays, axis=axis)
+
+
+def _concat_vjp(i, ans, *arrays, axis=0):
+    sizes = [shape_of(a)[axis] for a in arrays]
+    start = sum(sizes[:i])
+    index = [slice(None)] * ndim_of(ans)
+    index[axis] = slice(start, start + sizes[i])
+    index = tuple(index)
+    return lambda g: getitem(g, index)
+
+
+_concatenate = builtin(_concat_impl, "concatenate")
+defvjp_argnum(_concatenate, _concat_vjp)
+
+
+def concatenate(arrays, axis=0):
+    """Join a sequence of arrays along an existing axis."""
+    arrays = tuple(arrays)
+    if not arrays:
+        raise ValueError("concatenate needs at least one array")
+    arrays = tuple(atleast_1d(a) if ndim_of(a) == 0 else a for a in arrays)
+    return _concatenate(*arrays, axis=axis)
+
+
+def stack(arrays, axis=0):
+    """Join a sequence of same-shaped arrays along a new axis."""
+    arrays = tuple(arrays)
+    if not arrays:
+        raise ValueError("stack needs at least one array")
+    shapes = {shape_of(a) for a in arrays}
+    if len(shapes) > 1:
+        raise ValueError(f"stack needs arrays of one shape, got shapes {sorted(shapes)}")
+    axis = axis % (ndim_of(arrays[0]) + 1)
+    return _concatenate(*(expand_dims(a, axis) for a in arrays), axis=axis)
+
+
+def split(x, indices_or_sections, axis=0):
+    """Split x into a list of sub-arrays along `axis` (see numpy.split)."""
+    n = shape_of(x)[axis]
+    bounds = np.split(np.arange(n), indices_or_sections)
+    out = []
+    for part in bounds:
+        index = [slice(None)] * ndim_of(x)
+        start = part[0] if len(part) else 0
+        index[axis] = slice(int(start), int(start) + len(part))
+        out.append(getitem(x, tuple(index)))
+    return out
+
+
+def tile(x, reps):
+    """x repeated `reps` times along each axis (see numpy.tile)."""
+    reps = tuple(np.atleast_1d(reps).tolist())
+    shape = shape_of(x)
+    d = max(len(shape), len(reps))
+    shape = (1,) * (d - len(shape)) + shape
+    reps = (1,) * (d - len(reps)) + reps
+    # repeat, as a broadcast over interleaved axes: (r0, s0, r1, s1, ...)
+    interleaved = tuple(v for pair in zip(reps, shape, strict=True) for v in pair)
+    spread = tuple(v for n in shape for v in (1, n))
+    out = broadcast_to(reshape(x, spread), interleaved)
+    return reshape(out, tuple(r * n for r, n in zip(reps, shape, strict=True)))
+
+
+def repeat(x, repeats, axis=None):
+    """Each element of x repeated (see numpy.repeat)."""
+    if axis is None:
+        x, axis = ravel(x), 0
+    n = shape_of(x)[axis]
+    return take(x, np.repeat(np.arange(n), repeats), axis=axis)
+
+
+def flip(x, axis=None):
+    """x with the order of entries reversed along the given axes."""
+    index = [slice(None)] * ndim_of(x)
+    for a in normalize_axes(axis, ndim_of(x)):
+        index[a] = slice(None, None, -1)
+    return getitem(x, tuple(index))
+
+
+# --- indexing ----------------------------------------------------------------------
+
+def _plain_index(index):
+    """The index with any Vars replaced by their values (indices carry no gradient)."""
+    if isinstance(index, tuple):
+        return tuple(value_of(i) for i in index)
+    return value_of(index)
+
+
+def _is_basic(index):
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (int, slice, np.integer))
+               for p in parts)
+
+
+def _getitem_impl(x, index):
+    return x[index]
+
+
+def _scatter_add_impl(g, index, shape):
+    out = np.zeros(shape, np.result_type(g))
+    if _is_basic(index):
+        out[index] = g
+    else:
+        # add.at accumulates repeated indices (x[[0, 0]] uses x[0] twice)
+        np.add.at(out, index, g)
+    return out
+
+
+getitem = builtin(_getitem_impl, "getitem", nondiff=(1,),
+                  vjp=(lambda ans, x, index: lambda g: scatter_add(g, index, shape_of(x)),),
+                  doc="x[index] for basic and advanced indices.")
+scatter_add = builtin(_scatter_add_impl, "scatter_add", nondiff=(1, 2),
+                      vjp=(lambda ans, g, index, shape: lambda h: getitem(h, index),),
+                      doc="Zeros of `shape` with g added at `index` (the adjoint of getitem).")
+
+
+def take(x, indices, axis=None):
+    """Elements of x at `indices` along `axis` (flattened x when axis is None)."""
+    indices = np.asarray(value_of(indices))
+    if axis is None:
+        return getitem(ravel(x), indices)
+    axis = axis % ndim_of(x)
+    return getitem(x, (slice(None),) * axis + (indices,))
+
+
+def diag(x, k=0):
+    """The k-th diagonal of a matrix, or a matrix with x on its k-th diagonal."""
+    nd = ndim_of(x)
+    if nd == 1:
+        n = shape_of(x)[0]
+        size = n + abs(k)
+        rows = np.arange(n) + max(-k, 0)
+        cols = np.arange(n) + max(k, 0)
+        return scatter_add(x, (rows, cols), (size, size))
+    if nd != 2:
+        raise ValueError(f"diag needs a 1-d or 2-d array, got {nd} dimensions")
+    rows, cols = _diagonal_indices(shape_of(x), k)
+    return getitem(x, (rows, cols))
+
+
+def _diagonal_indices(shape, k):
+    n, m = shape[-2], shape[-1]
+    start_r, start_c = max(-k, 0), max(k, 0)
+    length = max(0, min(n - start_r, m - start_c))
+    return np.arange(length) + start_r, np.arange(length) + start_c
+
+
+def diagonal(x, offset=0, axis1=0, axis2=1):
+    """Diagonals of x over axes axis1, axis2, as a new last axis (see numpy.diagonal)."""
+    x = moveaxis(x, (axis1, axis2), (-2, -1))
+    rows, cols = _diagonal_indices(shape_of(x), offset)
+    return getitem(x, (Ellipsis, rows, cols))
+
+
+def trace(x, offset=0, axis1=0, axis2=1):
+    """Sum of the diagonal (see numpy.trace)."""
+    from .reductions import sum
+    return sum(diagonal(x, offset, axis1, axis2), axis=-1)
+
+
+def triu(x, k=0):
+    """x with entries below the k-th diagonal zeroed."""
+    mask = np.triu(np.ones(shape_of(x)[-2:], bool), k)
+    return x * mask
+
+
+def tril(x, k=0):
+    """x with entries above the k-th diagonal zeroed."""
+    mask = np.tril(np.ones(shape_of(x)[-2:], bool), k)
+    return x * mask
+

@@ -1,0 +1,238 @@
+"""The backward pass: cotangents pushed from outputs to inputs, one node at a time.
+
+Nodes (see `revad.core`) are popped from a heap ordered by creation number, newest
+first. Every consumer of a node was created after it, so when a node leaves the heap
+all of its cotangent has arrived: one pass, linear in the graph (times a log of the
+frontier width), no recursion, and a node shared by many consumers is handled once.
+Each cotangent is dropped as soon as its node is handled, and so is the node itself
+unless something else (a retained graph, a Var the caller holds) still refers to it.
+"""
+from __future__ import annotations
+
+from heapq import heappop, heappush
+
+import numpy as np
+
+from .core import (
+    ARGS, LEAF, LEAVES, PARAMS, PARENTS, PRIMITIVE_TABLE, RELEASED, RETAINED, VALUE, Var, _new_var,
+    value_of,
+)
+
+__all__ = ["backward", "backprop", "gradients"]
+
+
+def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, keep=None):
+    """Propagate cotangents from ``roots`` (pairs of Var and cotangent) to the leaves.
+
+    Returns ``{leaf Var: cotangent}`` for every leaf reached, and for every Var in
+    `keep`. With ``fill_grad`` the cotangents of leaves and of Vars that asked for it
+    (`Var.retain_grad`) are accumulated into ``.grad``. With ``create_graph`` rules see
+    Vars instead of plain values, so the cotangents are Vars recording their own graph.
+    Unless `retain_graph`, the roots let go of their graph (a second backward through
+    it raises).
+    """
+    retain_graph = retain_graph or create_graph
+    cts = {}  # cotangents by node seq
+    heap = []
+    leaf_nodes = []
+    reached = {}
+    level = 0
+    for var, g in roots:
+        level = var._level
+        node = var._node
+        if node is None:
+            reached[var] = reached[var] + g if var in reached else g
+        elif node is RELEASED:
+            raise _released_error()
+        elif node[0] in cts:
+            cts[node[0]] = cts[node[0]] + g
+        else:
+            cts[node[0]] = g
+            if node[1] == LEAF:
+                leaf_nodes.append(node)
+            else:
+                heappush(heap, node)
+    if not retain_graph:
+        for var, _ in roots:
+            if not var.is_leaf:
+                var._node = RELEASED
+    kept = None if keep is None else {v._node[0]: v for v in keep if v._node is not None}
+    retained = RETAINED if fill_grad and len(RETAINED) else None
+    prims = PRIMITIVE_TABLE
+    # The hot path of every backward pass. Float cotangents skip fit_cotangent; the
+    # most urgent node waits in `pending` rather than in the heap (it is never less
+    # urgent than the heap's top), so a chain of ops never touches the heap.
+    pending = None
+    while pending is not None or heap:
+        if pending is None:
+            node = heappop(heap)
+        else:
+            node = pending
+            pending = None
+        g = cts.pop(node[0])
+        if kept is not None and node[0] in kept:
+            reached[kept[node[0]]] = g
+        if retained is not None and node[0] in retained:
+            _accumulate_grad(retained[node[0]], g)
+        prim = prims[node[1]]
+        args = node[ARGS]
+        params = node[PARAMS]
+        if create_graph:
+            ans = _new_var(node[VALUE], level, node)
+            args = tuple(a if p is None else _as_var(p, level)
+                         for p, a in zip(node[PARENTS:], args, strict=True))
+        else:
+            ans = node[VALUE]
+        rules = prim.vjps
+        for k in range(PARENTS, len(node)):
+            parent = node[k]
+            if parent is None:
+                continue
+            try:
+                rule = rules[k - PARENTS]
+            except IndexError:
+                rule = None
+            if rule is None:
+                raise NotImplementedError(
+                    f"no VJP rule for '{prim.name}' w.r.t. argument {k - PARENTS}")
+            gi = rule(ans, *args, **params)(g) if params else rule(ans, *args)(g)
+            if gi is None:
+                continue
+            pv = parent[VALUE]
+            if type(gi) is not float or type(pv) is not float:
+                gi = fit_cotangent(gi, pv)
+            pkey = parent[0]
+            old = cts.get(pkey)
+            if old is not None:
+                cts[pkey] = old + gi
+                continue
+            cts[pkey] = gi
+            if parent[1] < 0:
+                if parent[1] != LEAF:
+                    raise _released_error()
+                leaf_nodes.append(parent)
+            elif pending is None:
+                if heap and heap[0][0] < pkey:
+                    heappush(heap, parent)
+                else:
+                    pending = parent
+            elif pkey < pending[0]:
+                heappush(heap, pending)
+                pending = parent
+            else:
+                heappush(heap, parent)
+    for node in leaf_nodes:
+        var = LEAVES.get(node[0])
+        if var is not None:
+            g = cts[node[0]]
+            reached[var] = reached[var] + g if var in reached else g
+    if fill_grad:
+        for var, g in reached.items():
+            if type(g) is np.ndarray:
+                # one array may reach several leaves (x + y): each gets its own copy
+                g = g.copy()
+            _accumulate_grad(var, g)
+    return reached
+
+
+def _accumulate_grad(var, g):
+    old = var.grad
+    var.grad = g if old is None else old + g
+
+
+def _as_var(node, level):
+    """A Var for a node: the leaf Var itself for a leaf node, else a new handle."""
+    if node[1] == LEAF:
+        var = LEAVES.get(node[0])
+        if var is not None:
+            return var
+    return _new_var(node[VALUE], level, node)
+
+
+def _released_error():
+    return RuntimeError(
+        "this graph was already freed by a backward pass; pass retain_graph=True to the "
+        "first backward() to go through it again")
+
+
+def fit_cotangent(g, target):
+    """Shape `g` like the value `target` it is the cotangent of.
+
+    The one place where broadcasting is undone: rules return cotangents shaped like the
+    op's output, and the dimensions the op broadcast are summed away here. The dtype
+    follows the target too (a float32 parameter gets a float32 gradient).
+    """
+    tg = type(g)
+    tt = type(target)
+    if tg is float and tt is float:
+        return g
+    if tg is np.ndarray and tt is np.ndarray and g.shape == target.shape:
+        return g if g.dtype == target.dtype else g.astype(target.dtype)
+    from .ops.shape import astype, sum_to
+    tv = value_of(target)
+    gv = value_of(g)
+    tshape = np.shape(tv)
+    if np.shape(gv) != tshape:
+        g = sum_to(g, tshape)
+        gv = value_of(g)
+    if type(tv) is float:
+        return g if isinstance(g, Var) or type(g) is float else float(g)
+    if np.result_type(gv) != tv.dtype:
+        g = astype(g, tv.dtype)
+    return g
+
+
+def scalar_seed(y, what="backward()"):
+    """The cotangent 1 for a scalar output, in the output's dtype."""
+    v = value_of(y)
+    if type(v) is float:
+        return 1.0
+    shape = np.shape(v)
+    if shape != ():
+        raise ValueError(
+            f"{what} on a Var of shape {shape} needs a seed (cotangent) of the same "
+            "shape; only a scalar output can be differentiated without one")
+    return np.ones((), v.dtype)[()]
+
+
+def check_seed(y, seed):
+    v = value_of(y)
+    sv = value_of(seed)
+    if np.shape(sv) != np.shape(v):
+        raise ValueError(
+            f"backward() on a Var of shape {np.shape(v)} needs a seed of the same shape, "
+            f"got shape {np.shape(sv)}")
+    if type(v) is not float and np.result_type(sv).kind not in "fiub":
+        raise TypeError(f"backward() seed must be numeric, got dtype {np.result_type(sv)}")
+    return fit_cotangent(seed, y._value)
+
+
+def backward(y, seed=None, *, retain_graph=False, create_graph=False):
+    if not isinstance(y, Var):
+        raise TypeError(f"backward() needs a Var, got {type(y).__name__}")
+    seed = scalar_seed(y) if seed is None else check_seed(y, seed)
+    backprop([(y, seed)], retain_graph=retain_graph, create_graph=create_graph,
+             fill_grad=True)
+
+
+def gradients(y, wrt=None, seed=None, *, retain_graph=False):
+    """Gradients of `y` as a mapping keyed by the Vars themselves; ``.grad`` is untouched.
+
+        >>> import revad as rv
+        >>> x, y = rv.Var(0.5, name="x"), rv.Var(4.2, name="y")
+        >>> g = rv.gradients(x * y)
+        >>> g[x], g[y]
+        (4.2, 0.5)
+
+    Without `wrt`, every leaf `y` depends on is a key; with it, exactly the given Vars
+    (intermediate ones included; those `y` does not depend on get zeros).
+    """
+    if not isinstance(y, Var):
+        raise TypeError(f"gradients() needs a Var, got {type(y).__name__}")
+    seed = scalar_seed(y, "gradients()") if seed is None else check_seed(y, seed)
+    keep = None if wrt is None else set(wrt)
+    reached = backprop([(y, seed)], retain_graph=retain_graph, keep=keep)
+    if wrt is None:
+        return reached
+    from .ops.shape import zeros_like_value
+    return {w: reached[w] if w in reached else zeros_like_value(w._value) for w in wrt}
