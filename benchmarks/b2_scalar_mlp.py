@@ -1,0 +1,187 @@
+"""B2: a micrograd-style MLP built from scalar ops, one forward + backward.
+
+micrograd's own `micrograd.nn.MLP(2, [16, 16, 1])`: ReLU on the hidden layers
+(the only nonlinearity micrograd's Value has), a linear output neuron, and each
+neuron computed as  b + w0*x0 + w1*x1 + ...  one scalar op at a time. The
+other libraries build the identical graph from scalar leaves (PyTorch: 0-d
+tensors; revad: Python-float Vars), starting from the same weights.
+
+Loss: sum of squared errors over 50 random 2-D points with +-1 targets,
+    loss = sum_i (score_i + (-y_i)) ** 2      (Python's sum(), starting at 0)
+The difference is written as an add of the constant -y_i so it is one op in
+every library (micrograd spells a - b as a + (-1 * b), two ops).
+
+Ops counted analytically (see count_ops), per point:
+    layer nin -> nout: nout * (nin muls + nin adds + 1 relu if hidden)
+    2->16: 80, 16->16: 528, 16->1: 32; loss: add, square, accumulate: 3
+    => 643 per point, 32,150 for 50 points. The figure is wall time per op.
+"""
+
+# Pins thread counts, so it must be imported before numpy or any peer.
+import harness  # noqa: F401  # isort: skip
+import itertools
+import random
+
+import numpy as np
+
+from harness import Row, Table, failed_row, grad_check, measure, peer
+
+LAYER_SIZES = (2, 16, 16, 1)
+N_POINTS = 50
+SEED = 0
+
+
+def count_ops():
+    per_point = 0
+    for i, (nin, nout) in enumerate(itertools.pairwise(LAYER_SIZES)):
+        hidden = i < len(LAYER_SIZES) - 2
+        per_point += nout * (2 * nin + hidden)
+    per_point += 3  # score + (-y), ** 2, accumulate into the sum
+    return per_point * N_POINTS
+
+
+def make_problem():
+    """Weights as micrograd initialises them (uniform(-1, 1), zero bias) and the data.
+
+    weights[layer][neuron] = (list of input weights, bias), all Python floats.
+    """
+    rng = random.Random(SEED)
+    weights = [
+        [([rng.uniform(-1, 1) for _ in range(nin)], 0.0) for _ in range(nout)]
+        for nin, nout in itertools.pairwise(LAYER_SIZES)
+    ]
+    points = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(N_POINTS)]
+    targets = [1.0 if x0 * x1 > 0 else -1.0 for x0, x1 in points]
+    return weights, points, targets
+
+
+def flatten(weights):
+    """Parameters in micrograd's parameters() order: per neuron, its weights then its bias."""
+    return [v for layer in weights for w, b in layer for v in (*w, b)]
+
+
+def reference_grad(weights, points, targets):
+    """The gradient by a hand-written batched NumPy backward pass (untimed)."""
+    X = np.array(points)
+    Ws = [np.array([w for w, _ in layer]).T for layer in weights]  # (nin, nout)
+    bs = [np.array([b for _, b in layer]) for layer in weights]
+    acts, pre = [X], []
+    for i, (W, b) in enumerate(zip(Ws, bs)):
+        z = acts[-1] @ W + b
+        pre.append(z)
+        acts.append(np.maximum(z, 0.0) if i < len(Ws) - 1 else z)
+    dz = 2.0 * (acts[-1][:, 0] - np.array(targets))[:, None]
+    grads = []
+    for i in reversed(range(len(Ws))):
+        grads.append((acts[i].T @ dz, dz.sum(axis=0)))
+        if i:
+            dz = (dz @ Ws[i].T) * (pre[i - 1] > 0)
+    grads.reverse()
+    return [v for dW, db in grads for j in range(dW.shape[1]) for v in (*dW[:, j], db[j])]
+
+
+def mlp_loss(params, relu, points, targets):
+    """The forward pass over any scalar type with + and *; `params` as in make_problem."""
+    losses = []
+    for x, y in zip(points, targets):
+        h = x
+        for i, layer in enumerate(params):
+            hidden = i < len(params) - 1
+            out = []
+            for w, b in layer:
+                act = b
+                for wi, xi in zip(w, h):
+                    act = act + wi * xi
+                out.append(relu(act) if hidden else act)
+            h = out
+        losses.append((h[0] + (-y)) ** 2)
+    return sum(losses)
+
+
+def leaves_like(weights, make_leaf):
+    return [[([make_leaf(v) for v in w], make_leaf(b)) for w, b in layer] for layer in weights]
+
+
+# Each runner returns (setup, step, grads_of_output); see B1 for the protocol.
+
+
+def revad_runner(p, weights, points, targets):
+    rv = p.rv
+
+    def step(params):
+        loss = mlp_loss(params, rv.relu, points, targets)
+        loss.backward()
+        return params, loss
+
+    def grads_of(out):
+        return [v.grad for v in flatten(out[0])]
+
+    return (lambda: (leaves_like(weights, rv.Var),)), step, grads_of
+
+
+def torch_runner(p, weights, points, targets):
+    torch = p.torch
+
+    def leaf(v):
+        return torch.tensor(v, dtype=torch.float64, requires_grad=True)
+
+    def step(params):
+        loss = mlp_loss(params, torch.relu, points, targets)
+        loss.backward()
+        return params, loss
+
+    def grads_of(out):
+        return [v.grad.item() for v in flatten(out[0])]
+
+    return (lambda: (leaves_like(weights, leaf),)), step, grads_of
+
+
+def micrograd_runner(p, weights, points, targets):
+    model = p.nn.MLP(LAYER_SIZES[0], list(LAYER_SIZES[1:]))
+
+    def setup():
+        for param, value in zip(model.parameters(), flatten(weights)):
+            param.data = value
+        model.zero_grad()
+        return ()
+
+    def step():
+        losses = [(model(x) + (-y)) ** 2 for x, y in zip(points, targets)]
+        loss = sum(losses)
+        loss.backward()
+        return loss
+
+    return setup, step, lambda _: [v.grad for v in model.parameters()]
+
+
+RUNNERS = {"revad": revad_runner, "micrograd": micrograd_runner, "torch": torch_runner}
+
+
+def run(quick=False):
+    repeats, budget_s = (3, 1.0) if quick else (10, 3.0)
+    ops = count_ops()
+    case = f"{N_POINTS} pts"
+    weights, points, targets = make_problem()
+    ref = reference_grad(weights, points, targets)
+    table = Table(
+        "B2",
+        f"scalar MLP {'-'.join(map(str, LAYER_SIZES))} (ReLU), SSE over {N_POINTS} points, "
+        f"{ops} scalar ops, forward + backward",
+        "us/op",
+        1e6,
+        ("revad",),
+        notes=["Gradient checked against a hand-written batched NumPy backward pass."],
+    )
+    for lib, runner in RUNNERS.items():
+        p, why_not = peer(lib)
+        if p is None:
+            table.rows.append(Row(case, lib, note=why_not))
+            continue
+        try:
+            setup, step, grads_of = runner(p, weights, points, targets)
+            best, runs, out = measure(step, setup, repeats, budget_s)
+            check = grad_check(grads_of(out), ref, rtol=1e-9)
+            table.rows.append(Row(case, lib, best / ops, runs, check))
+        except Exception as exc:  # a failing library is a result, not a crash
+            table.rows.append(failed_row(case, lib, exc))
+    return table

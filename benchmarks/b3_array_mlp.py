@@ -1,0 +1,216 @@
+"""B3: one value-and-grad step of an array MLP, where BLAS should dominate.
+
+    784 -> 256 -> 128 -> 10, ReLU, softmax cross-entropy, batch 128
+    loss = -sum(Y * log_softmax(logits)) / batch     (Y one-hot)
+    log_softmax(z) = z - logsumexp(z, axis=1)        (each library's stable logsumexp)
+
+Gradient with respect to all 6 parameter arrays, in float64 and float32. The
+reference is a hand-written NumPy forward + backward pass, checked once
+against a central finite difference; the figure is ms per step and the ratio
+to that reference is the autodiff overhead. The same formula is used in every
+library (one-hot product rather than integer indexing, so no library needs
+fancy-index gradients).
+"""
+
+# Pins thread counts, so it must be imported before numpy or any peer.
+import harness  # noqa: F401  # isort: skip
+import itertools
+
+import numpy as np
+
+from harness import Row, Table, failed_row, grad_check, measure, peer
+
+SIZES = (784, 256, 128, 10)
+BATCH = 128
+SEED = 0
+PARAM_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
+RTOL = {np.float64: 1e-9, np.float32: 1e-4}
+
+
+def make_problem(dtype):
+    rng = np.random.default_rng(SEED)
+    params = {}
+    for i, (nin, nout) in enumerate(itertools.pairwise(SIZES), start=1):
+        params[f"W{i}"] = (rng.standard_normal((nin, nout)) * np.sqrt(2.0 / nin)).astype(dtype)
+        params[f"b{i}"] = (rng.standard_normal(nout) * 0.1).astype(dtype)
+    X = rng.standard_normal((BATCH, SIZES[0])).astype(dtype)
+    Y = np.eye(SIZES[-1], dtype=dtype)[rng.integers(0, SIZES[-1], BATCH)]
+    return params, X, Y
+
+
+def numpy_value_and_grad(p, X, Y):
+    """The hand-written reference: forward pass, then the backward pass by hand."""
+    z1 = X @ p["W1"] + p["b1"]
+    h1 = np.maximum(z1, 0)
+    z2 = h1 @ p["W2"] + p["b2"]
+    h2 = np.maximum(z2, 0)
+    z3 = h2 @ p["W3"] + p["b3"]
+    shifted = z3 - z3.max(axis=1, keepdims=True)
+    logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = -(Y * logp).sum() / BATCH
+    # d loss / d z3 = (softmax - Y) / batch, because each row of Y sums to 1.
+    dz3 = (np.exp(logp) - Y) / BATCH
+    dz2 = (dz3 @ p["W3"].T) * (z2 > 0)
+    dz1 = (dz2 @ p["W2"].T) * (z1 > 0)
+    grads = {
+        "W3": h2.T @ dz3,
+        "b3": dz3.sum(axis=0),
+        "W2": h1.T @ dz2,
+        "b2": dz2.sum(axis=0),
+        "W1": X.T @ dz1,
+        "b1": dz1.sum(axis=0),
+    }
+    return loss, grads
+
+
+def finite_difference_error():
+    """Relative error of the reference's directional derivative (float64) against
+    a central difference along a random direction."""
+    params, X, Y = make_problem(np.float64)
+    rng = np.random.default_rng(SEED + 1)
+    direction = {k: rng.standard_normal(v.shape) for k, v in params.items()}
+    # A unit-length direction keeps the +-eps steps from crossing ReLU kinks.
+    norm = np.sqrt(sum(float(np.sum(d * d)) for d in direction.values()))
+    direction = {k: d / norm for k, d in direction.items()}
+    _, grads = numpy_value_and_grad(params, X, Y)
+    analytic = sum(float(np.sum(grads[k] * direction[k])) for k in params)
+    eps = 1e-6
+
+    def loss_at(sign):
+        shifted = {k: params[k] + sign * eps * direction[k] for k in params}
+        return numpy_value_and_grad(shifted, X, Y)[0]
+
+    numeric = (loss_at(+1) - loss_at(-1)) / (2 * eps)
+    return abs(numeric - analytic) / abs(analytic)
+
+
+# Each runner returns (setup, step, grads_of_output); see B1 for the protocol.
+# `setup` hands fresh parameter leaves to every run, untimed.
+
+
+def numpy_runner(_, params, X, Y):
+    def step(p):
+        return numpy_value_and_grad(p, X, Y)
+
+    return (lambda: (params,)), step, lambda out: out[1]
+
+
+def revad_runner(pe, params, X, Y):
+    rv, rnp = pe.rv, pe.rnp
+
+    def loss(p):
+        h1 = rnp.maximum(X @ p["W1"] + p["b1"], 0.0)
+        h2 = rnp.maximum(h1 @ p["W2"] + p["b2"], 0.0)
+        z3 = h2 @ p["W3"] + p["b3"]
+        logp = z3 - rnp.logsumexp(z3, axis=1, keepdims=True)
+        return -rnp.sum(logp * Y) / BATCH
+
+    step = rv.value_and_grad(loss)
+    return (lambda: (dict(params),)), step, lambda out: out[1]
+
+
+def autograd_runner(pe, params, X, Y):
+    anp = pe.np
+
+    def loss(p):
+        h1 = anp.maximum(X @ p["W1"] + p["b1"], 0.0)
+        h2 = anp.maximum(h1 @ p["W2"] + p["b2"], 0.0)
+        z3 = h2 @ p["W3"] + p["b3"]
+        logp = z3 - pe.special.logsumexp(z3, axis=1, keepdims=True)
+        return -anp.sum(logp * Y) / BATCH
+
+    step = pe.autograd.value_and_grad(loss)
+    return (lambda: (dict(params),)), step, lambda out: out[1]
+
+
+def torch_runner(pe, params, X, Y):
+    torch = pe.torch
+    Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
+
+    def setup():
+        # from_numpy shares memory, so fresh leaves cost no copy.
+        return ({k: torch.from_numpy(v).requires_grad_() for k, v in params.items()},)
+
+    def step(p):
+        h1 = torch.relu(Xt @ p["W1"] + p["b1"])
+        h2 = torch.relu(h1 @ p["W2"] + p["b2"])
+        z3 = h2 @ p["W3"] + p["b3"]
+        logp = z3 - torch.logsumexp(z3, dim=1, keepdim=True)
+        loss = -torch.sum(logp * Yt) / BATCH
+        loss.backward()
+        return loss, p
+
+    return setup, step, lambda out: {k: v.grad.numpy() for k, v in out[1].items()}
+
+
+def jax_runner(pe, params, X, Y):
+    jax, jnp = pe.jax, pe.jnp
+    jparams = {k: jnp.asarray(v) for k, v in params.items()}
+    Xj, Yj = jnp.asarray(X), jnp.asarray(Y)
+
+    def loss(p):
+        h1 = jnp.maximum(Xj @ p["W1"] + p["b1"], 0.0)
+        h2 = jnp.maximum(h1 @ p["W2"] + p["b2"], 0.0)
+        z3 = h2 @ p["W3"] + p["b3"]
+        logp = z3 - pe.special.logsumexp(z3, axis=1, keepdims=True)
+        return -jnp.sum(logp * Yj) / BATCH
+
+    value_and_grad = jax.value_and_grad(loss)  # eager: no jax.jit anywhere
+
+    def step(p):
+        # JAX dispatches asynchronously: wait for the results inside the clock.
+        return jax.block_until_ready(value_and_grad(p))
+
+    return (lambda: (jparams,)), step, lambda out: {k: np.asarray(v) for k, v in out[1].items()}
+
+
+RUNNERS = {
+    "numpy": numpy_runner,
+    "revad": revad_runner,
+    "autograd": autograd_runner,
+    "torch": torch_runner,
+    "jax": jax_runner,
+}
+
+
+def run(quick=False):
+    repeats, budget_s = (5, 1.0) if quick else (30, 3.0)
+    fd_err = finite_difference_error()
+    table = Table(
+        "B3",
+        "array MLP 784-256-128-10 (ReLU, softmax CE), batch 128, value and grad wrt 6 arrays",
+        "ms/step",
+        1e3,
+        ("numpy", "revad"),
+        notes=[
+            (
+                "numpy = hand-written forward + backward (the reference); its float64 gradient "
+                f"matches a central finite difference to {fd_err:.0e} (relative)."
+            ),
+            "jax runs eagerly (no jit), with jax_enable_x64 so float64 stays float64.",
+        ],
+    )
+    for dtype in (np.float64, np.float32):
+        case = np.dtype(dtype).name
+        params, X, Y = make_problem(dtype)
+        _, ref = numpy_value_and_grad(params, X, Y)
+        ref_flat = np.concatenate([ref[k].ravel() for k in PARAM_NAMES])
+        for lib, runner in RUNNERS.items():
+            pe, why_not = (None, None) if lib == "numpy" else peer(lib)
+            if why_not:
+                table.rows.append(Row(case, lib, note=why_not))
+                continue
+            try:
+                setup, step, grads_of = runner(pe, params, X, Y)
+                best, runs, out = measure(step, setup, repeats, budget_s)
+                grads = grads_of(out)
+                got = np.concatenate([np.asarray(grads[k]).ravel() for k in PARAM_NAMES])
+                check = grad_check(got, ref_flat, RTOL[dtype])
+                dtypes = {np.asarray(g).dtype for g in grads.values()}
+                note = (
+                    "" if dtypes == {np.dtype(dtype)} else f"grad dtype {sorted(map(str, dtypes))}"
+                )
+                table.rows.append(Row(case, lib, best, runs, check, note))
+            except Exception as exc:  # a failing library is a result, not a crash
+                table.rows.append(failed_row(case, lib, exc))
+    return table

@@ -1,0 +1,171 @@
+"""Shared benchmark machinery: single-threaded setup, peer loading, timing, rows.
+
+Import this module before numpy (or any peer): BLAS and OpenMP read their
+thread counts when they are first loaded, and every figure in this suite is a
+single-threaded one so that libraries are compared on equal footing.
+"""
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ[_var] = "1"
+# JAX/XLA ignores the variables above; it has its own switches.
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+os.environ.setdefault(
+    "XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+)
+
+import gc  # noqa: E402
+import importlib  # noqa: E402
+import time  # noqa: E402
+import types  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+# A peer whose next size is predicted to take longer than this (one run) is
+# reported as "skipped (too slow)" instead of being run.
+SLOW_LIMIT_S = 30.0
+
+
+@dataclass
+class Row:
+    """One measured (or skipped / failed) cell: a library on one case."""
+
+    case: str
+    lib: str
+    seconds: float | None = None  # best time per unit (per op or per step)
+    runs: int = 0
+    check: str = ""  # gradient agreement with the benchmark's reference
+    note: str = ""
+
+
+@dataclass
+class Table:
+    """What one benchmark module returns; run.py prints it."""
+
+    key: str  # "B1"
+    title: str
+    unit: str  # e.g. "us/op", "ms/step"
+    scale: float  # seconds -> unit
+    baselines: tuple[str, ...]  # libraries that get a "vs <lib>" ratio column
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _load_revad():
+    rv = importlib.import_module("revad")
+    return types.SimpleNamespace(rv=rv, rnp=importlib.import_module("revad.numpy"))
+
+
+def _load_torch():
+    import torch
+
+    torch.set_num_threads(1)
+    return types.SimpleNamespace(torch=torch)
+
+
+def _load_autograd():
+    import autograd
+    import autograd.numpy as anp
+    import autograd.scipy.special as aspecial
+
+    return types.SimpleNamespace(autograd=autograd, np=anp, special=aspecial)
+
+
+def _load_micrograd():
+    from micrograd import engine, nn
+
+    return types.SimpleNamespace(Value=engine.Value, nn=nn)
+
+
+def _load_mygrad():
+    import mygrad
+
+    return types.SimpleNamespace(mg=mygrad)
+
+
+def _load_jax():
+    import jax
+
+    # Without this JAX silently turns float64 inputs into float32.
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+    import jax.scipy.special as jspecial
+
+    return types.SimpleNamespace(jax=jax, jnp=jnp, special=jspecial)
+
+
+_LOADERS = {
+    "revad": _load_revad,
+    "torch": _load_torch,
+    "autograd": _load_autograd,
+    "micrograd": _load_micrograd,
+    "mygrad": _load_mygrad,
+    "jax": _load_jax,
+}
+# Distributions whose versions head the report.
+VERSIONED = ("revad", "numpy", "torch", "autograd", "micrograd", "mygrad", "jax")
+_cache: dict[str, tuple[object, str | None]] = {}
+
+
+def peer(name):
+    """Import a peer once. Returns (namespace, None) or (None, reason it is unavailable)."""
+    if name not in _cache:
+        try:
+            _cache[name] = (_LOADERS[name](), None)
+        except Exception as exc:  # any import-time failure just means "not available"
+            _cache[name] = (None, f"not importable ({type(exc).__name__}: {first_line(exc)})")
+    return _cache[name]
+
+
+def first_line(exc):
+    text = str(exc).strip().splitlines()
+    return text[0][:120] if text else ""
+
+
+def measure(step, setup, repeats, budget_s, warmup=True):
+    """Best wall time of `step(*setup())` over up to `repeats` runs.
+
+    With `warmup`, one untimed run comes first (JAX compiles each primitive on
+    first use, PyTorch and NumPy allocate caches); benchmarks whose single run
+    is long turn it off and rely on the minimum over repeats instead.
+
+    `setup` runs untimed (fresh leaves, zeroed grads) so every run starts from
+    the same state. The cyclic GC stays enabled while the clock runs, because
+    how much GC work a library's graph causes is part of its cost; a full
+    collection before each run keeps the previous run's garbage off the bill.
+    `step` returns what it built (graph included), so tearing the graph down
+    happens after the clock stops, for every library alike.
+    Stops early once `budget_s` seconds were spent (always at least one run).
+    Returns (best_seconds, runs, output_of_last_run).
+    """
+    if warmup:
+        step(*setup())
+    times = []
+    out = None
+    while len(times) < repeats:
+        args = setup()
+        out = None
+        gc.collect()
+        start = time.perf_counter()
+        out = step(*args)
+        times.append(time.perf_counter() - start)
+        if sum(times) >= budget_s:
+            break
+    return min(times), len(times), out
+
+
+def grad_check(got, ref, rtol):
+    """'ok' or 'MISMATCH' with the max error relative to the reference's scale."""
+    got = np.asarray(got, dtype=np.float64)
+    ref = np.asarray(ref, dtype=np.float64)
+    if got.shape != ref.shape:
+        return f"MISMATCH shape {got.shape} vs {ref.shape}"
+    scale = max(float(np.max(np.abs(ref))), np.finfo(np.float64).tiny)
+    err = float(np.max(np.abs(got - ref))) / scale
+    return f"{'ok' if err <= rtol else 'MISMATCH'} {err:.0e}"
+
+
+def failed_row(case, lib, exc):
+    return Row(case, lib, note=f"failed: {type(exc).__name__}: {first_line(exc)}")
