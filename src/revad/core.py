@@ -219,9 +219,11 @@ def stop_gradient(x):
     return value_of(x)
 
 
-def _checked_value(value, what="Var value"):
+def _checked_value(value, what="Var value", copy=True):
     """Validate and normalise a user-supplied value: floats stay floats, ints become
-    floats, real arrays keep a floating dtype (integers become float64)."""
+    floats, real arrays keep a floating dtype (integers become float64). A float array
+    is copied unless `copy` is false (transforms do not copy: they hand the value to
+    the function and differentiate before returning, so nothing can change it)."""
     t = type(value)
     if t is float:
         return value
@@ -245,7 +247,9 @@ def _checked_value(value, what="Var value"):
                         f"got {t.__name__}: {value!r:.60}")
     kind = value.dtype.kind
     if kind == "f":
-        return value.copy() if value.ndim else value[()]
+        if not value.ndim:
+            return float(value) if value.dtype == np.float64 else value[()]
+        return value.copy() if copy else value
     if kind in "iub":
         return value.astype(np.float64) if value.ndim else float(value)
     if kind == "c":
@@ -447,12 +451,22 @@ def bind(prim, args, params):
             vals.append(a._value)
             parents.append(parent_entry(a))
         else:
-            vals.append(a)
+            vals.append(saved_constant(a))
             parents.append(None)
     vals = tuple(vals)
     ans = bind(prim, vals, params)
     return _new_var(ans, level,
                     (_next_neg_seq(), prim.index, vals, params or None, ans, *parents))
+
+
+def saved_constant(x):
+    """A constant argument as a node keeps it: a NumPy array the caller could still
+    change in place is copied, so that a recorded gradient cannot change with it."""
+    if type(x) is np.ndarray and x.flags.writeable:
+        return x.copy()
+    if type(x) is tuple:
+        return tuple(saved_constant(i) for i in x)
+    return x
 
 
 def _apply(prim, args, params):
@@ -530,13 +544,14 @@ def binary_recorder(prim):
             elif isinstance(b, _operand_types):
                 if tb is list or tb is tuple:
                     b = _checked_value(b, "operand")
-                av, bv, pb = a._value, b, None
+                av, bv, pb = a._value, saved_constant(b), None
             else:
                 return NotImplemented
         elif isinstance(a, _operand_types):
             if type(a) is list or type(a) is tuple:
                 a = _checked_value(a, "operand")
-            av, bv, pa, pb, level = a, b._value, None, b._node or parent_entry(b), b._level
+            av, bv, pa, pb = saved_constant(a), b._value, None, b._node or parent_entry(b)
+            level = b._level
         else:
             return NotImplemented
         if not _recording.get():

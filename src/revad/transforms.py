@@ -32,17 +32,18 @@ def _name(fun):
     return getattr(fun, "__name__", type(fun).__name__)
 
 
-def _primal(x, where):
+def _primal(x, where, copy=False):
     if isinstance(x, Var):
         return x
     try:
-        return _checked_value(x, where)
+        return _checked_value(x, where, copy=copy)
     except TypeError as e:
         raise TypeError(f"cannot differentiate with respect to {where}: {e}") from None
 
 
-def _trace(fun, args, kwargs, argnums):
-    """Call `fun` with args[argnums] as leaf Vars of a new level.
+def _trace(fun, args, kwargs, argnums, copy=False):
+    """Call `fun` with args[argnums] as leaf Vars of a new level (arrays copied if
+    `copy`, for a pullback that outlives the call).
 
     Returns the output, a (leaves, treedef) pair per differentiated argument, and the
     level.
@@ -54,7 +55,8 @@ def _trace(fun, args, kwargs, argnums):
         inputs = []
         for i in argnums:
             leaves, treedef = tree_flatten(args[i])
-            boxes = [leaf(_primal(x, f"argument {i} of {_name(fun)}"), level) for x in leaves]
+            boxes = [leaf(_primal(x, f"argument {i} of {_name(fun)}", copy), level)
+                     for x in leaves]
             inputs.append((boxes, treedef))
             new_args[i] = tree_unflatten(treedef, boxes)
         out = fun(*new_args, **kwargs)
@@ -96,7 +98,7 @@ def vjp(fun, *primals):
         >>> out, pullback(1.0)
         (6.0, (3.0, 2.0))
     """
-    out, inputs, level = _trace(fun, primals, {}, range(len(primals)))
+    out, inputs, level = _trace(fun, primals, {}, range(len(primals)), copy=True)
     out_leaves, out_def = tree_flatten(out)
 
     def pullback(cotangent):
