@@ -483,35 +483,54 @@ def _constant(value):
 _operand_types = (float, int, np.ndarray, np.generic, list, tuple)
 
 
-def record_unary(prim, x):
-    """Fast path of `bind` for a one-argument op on a Var (the commonest case)."""
-    v = x._value
-    if not _recording.get():
-        return _constant(prim.impl(value_of(v)))
-    ans = prim.impl(v) if type(v) is not Var else bind(prim, (v,), {})
-    seq = _next_neg_seq()
-    args = (v,)
-    node = (seq, prim.index, args, None, ans, x._node or parent_entry(x))
-    if type(ans) is float and type(v) is float:
-        _RING[seq & _RING_MASK] = node
-        _RING_ARGS[seq & _RING_MASK] = args
-    out = _var_new(Var)
-    out._value = ans
-    out.grad = out.name = None
-    out._level = x._level
-    out._node = node
-    return out
+def unary_recorder(prim):
+    """``record(x)``: the fast path of `bind` for a one-argument op on a Var."""
+    impl = prim.impl
+    # NumPy arrays skip the implementation's dispatch on the value's type.
+    array_impl = getattr(impl, "array_impl", impl)
+    index = prim.index
+
+    def record(x):
+        v = x._value
+        if not _recording.get():
+            return _constant(impl(value_of(v)))
+        tv = type(v)
+        if tv is np.ndarray:
+            ans = array_impl(v)
+        elif tv is Var:
+            ans = bind(prim, (v,), {})
+        else:
+            ans = impl(v)
+        seq = _next_neg_seq()
+        args = (v,)
+        node = (seq, index, args, None, ans, x._node or parent_entry(x))
+        if tv is float and type(ans) is float:
+            _RING[seq & _RING_MASK] = node
+            _RING_ARGS[seq & _RING_MASK] = args
+        out = _var_new(Var)
+        out._value = ans
+        out.grad = out.name = None
+        out._level = x._level
+        out._node = node
+        return out
+
+    return record
 
 
 def unary_function(prim):
     """The public function of a one-argument primitive: plain values go straight to
-    the implementation, Vars to `record_unary` (a closure is cheaper to call than a
+    the implementation, Vars to the recorder (a closure is cheaper to call than a
     Primitive instance)."""
     impl = prim.impl
+    array_impl = getattr(impl, "array_impl", impl)
+    record = unary_recorder(prim)
 
     def function(x):
-        if type(x) is Var:
-            return record_unary(prim, x)
+        tx = type(x)
+        if tx is np.ndarray:
+            return array_impl(x)
+        if tx is Var:
+            return record(x)
         if isinstance(x, Var):
             return bind(prim, (x,), {})
         return impl(x)
@@ -519,6 +538,7 @@ def unary_function(prim):
     function.__name__ = function.__qualname__ = prim.name
     function.__doc__ = prim.__doc__
     function.primitive = prim
+    function.record = record
     return function
 
 

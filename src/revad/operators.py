@@ -6,7 +6,7 @@ turn build on `core`. Importing revad installs them.
 import numpy as np
 
 from . import numpy as rnp
-from .core import Var, binary_recorder, record_unary, value_of
+from .core import Var, binary_recorder, value_of
 from .ops import elementwise as ew
 from .ops import linalg, reductions, shape
 
@@ -36,9 +36,9 @@ for _name, _op in {"lt": np.less, "le": np.less_equal, "gt": np.greater,
                    "ge": np.greater_equal, "eq": np.equal, "ne": np.not_equal}.items():
     setattr(Var, f"__{_name}__", _comparison(_op))
 
-Var.__neg__ = lambda self: record_unary(ew.negative.primitive, self)
+Var.__neg__ = ew.negative.record
 Var.__pos__ = lambda self: self
-Var.__abs__ = lambda self: record_unary(ew.absolute.primitive, self)
+Var.__abs__ = ew.absolute.record
 Var.__getitem__ = lambda self, index: shape.getitem(self, shape._plain_index(index))
 Var.T = property(lambda self: shape.transpose(self), doc="The transpose (axes reversed).")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from heapq import heappop, heappush
 
 import numpy as np
+from numpy import ndarray
 
 from .core import (
     ARGS, LEAF, LEAVES, PARAMS, PARENTS, PRIMITIVE_TABLE, RELEASED, RETAINED, VALUE, Var, _new_var,
@@ -99,7 +100,12 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
             if gi is None:
                 continue
             pv = parent[VALUE]
-            if type(gi) is not float or type(pv) is not float:
+            tg = type(gi)
+            if tg is float:
+                if type(pv) is not float:
+                    gi = fit_cotangent(gi, pv)
+            elif not (tg is ndarray and type(pv) is ndarray and gi.shape == pv.shape
+                      and gi.dtype is pv.dtype):
                 gi = fit_cotangent(gi, pv)
             pkey = parent[0]
             old = cts.get(pkey)

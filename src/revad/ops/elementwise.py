@@ -32,6 +32,7 @@ def _unary(np_fn, math_fn):
         return np_fn(x)
     impl.__name__ = np_fn.__name__
     impl.__doc__ = f"Elementwise {np_fn.__name__}, differentiable (see numpy.{np_fn.__name__})."
+    impl.array_impl = np_fn
     return impl
 
 
