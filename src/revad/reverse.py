@@ -57,8 +57,14 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
         for var, _ in roots:
             if not var.is_leaf:
                 var._node = RELEASED
-    kept = None if keep is None else {v._node[0]: v for v in keep if v._node is not None}
-    retained = RETAINED if fill_grad and len(RETAINED) else None
+    # Vars whose cotangent is wanted on the way (`keep`) or accumulated into .grad
+    # (`retain_grad`), by node seq; None in the common case of neither.
+    watched = {}
+    if keep is not None:
+        watched.update((v._node[0], (v, False)) for v in keep if v._node is not None)
+    if fill_grad and len(RETAINED):
+        watched.update((seq, (v, True)) for seq, v in RETAINED.items() if seq not in watched)
+    watched = watched or None
     prims = PRIMITIVE_TABLE
     # The hot path of every backward pass. Float cotangents skip fit_cotangent; the
     # most urgent node waits in `pending` rather than in the heap (it is never less
@@ -71,10 +77,8 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
             node = pending
             pending = None
         g = cts.pop(node[0])
-        if kept is not None and node[0] in kept:
-            reached[kept[node[0]]] = g
-        if retained is not None and node[0] in retained:
-            _accumulate_grad(retained[node[0]], g)
+        if watched is not None and node[0] in watched:
+            _watch(watched[node[0]], g, reached)
         prim = prims[node[1]]
         args = node[ARGS]
         params = node[PARAMS]
@@ -139,6 +143,14 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
                 g = g.copy()
             _accumulate_grad(var, g)
     return reached
+
+
+def _watch(entry, g, reached):
+    var, into_grad = entry
+    if into_grad:
+        _accumulate_grad(var, g)
+    else:
+        reached[var] = g
 
 
 def _accumulate_grad(var, g):
