@@ -9,8 +9,8 @@
 """
 from . import operators as _operators  # noqa: F401  (installs Var's operators)
 from .core import (
-    Primitive, Var, defvjp, defvjp_argnum, enable_grad, is_grad_enabled, no_grad,
-    primitive, stop_gradient,
+    Primitive, Var, defjvp, defjvp_argnum, defvjp, defvjp_argnum, enable_grad,
+    is_grad_enabled, no_grad, primitive, stop_gradient,
 )
 from .numpy import (
     absolute, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, broadcast_to,
@@ -24,7 +24,9 @@ from .numpy import (
 from .numpy import abs, round  # noqa: A004  (NumPy's names, as in revad.numpy)
 from .reverse import gradients
 from .testing import check_grad
-from .transforms import grad, value_and_grad, vjp
+from .transforms import (
+    grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, linearize, value_and_grad, vjp,
+)
 from .tree import tree_flatten, tree_map, tree_unflatten
 
 __version__ = "0.1.0"

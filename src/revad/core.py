@@ -46,7 +46,8 @@ import weakref
 import numpy as np
 
 __all__ = [
-    "Var", "Primitive", "primitive", "defvjp", "defvjp_argnum", "bind", "no_grad", "enable_grad",
+    "Tracer", "Var", "Primitive", "primitive", "defvjp", "defvjp_argnum", "defjvp",
+    "defjvp_argnum", "bind", "no_grad", "enable_grad",
     "is_grad_enabled", "stop_gradient", "value_of",
 ]
 
@@ -68,12 +69,15 @@ class Primitive:
 
     ``impl`` computes the value from plain floats/arrays. ``vjps[i]`` is the staged
     reverse-mode rule for argument ``i``: ``rule(ans, *args, **params)`` returns a
-    function of the output cotangent. A missing rule (``None``) for an argument that is
-    a Var is an error at backward time; ``nondiff`` lists argument positions that never
+    function of the output cotangent. ``jvps[i]`` is the forward-mode rule:
+    ``rule(t, ans, *args, **params)`` is the output tangent due to a tangent ``t`` of
+    argument ``i`` (shaped like that argument; broadcasting it to the output is done
+    centrally). A missing rule (``None``) for an argument that carries a derivative
+    is an error when the derivative is asked for; ``nondiff`` lists argument positions that never
     carry a gradient (indices, conditions), which are then unwrapped to plain values.
     """
 
-    __slots__ = ("name", "impl", "vjps", "nondiff", "index", "__dict__")
+    __slots__ = ("name", "impl", "vjps", "jvps", "nondiff", "index", "__dict__")
 
     def __init__(self, impl, name=None, nondiff=()):
         self.impl = impl
@@ -81,13 +85,14 @@ class Primitive:
         PRIMITIVE_TABLE.append(self)
         self.name = name or impl.__name__
         self.vjps = ()
+        self.jvps = ()
         self.nondiff = frozenset(nondiff)
         self.__doc__ = impl.__doc__
         self.__wrapped__ = impl
 
     def __call__(self, *args, **params):
         for a in args:
-            if isinstance(a, Var):
+            if isinstance(a, Tracer):
                 return bind(self, args, params)
         return self.impl(*args, **params)
 
@@ -163,6 +168,29 @@ class _RulesByArgnum:
         return sys.maxsize
 
 
+def defjvp(prim, *rules):
+    """Declare the forward-mode rules of `prim`, one per positional argument.
+
+    ``rule(t, ans, *args, **params)`` returns the output tangent contributed by the
+    tangent `t` of that argument. Like VJP rules, write them with revad's functions::
+
+        >>> import math, revad as rv
+        >>> @rv.primitive
+        ... def logcosh(x):
+        ...     return math.log(math.cosh(x))
+        >>> rv.defjvp(logcosh, lambda t, ans, x: t * rv.tanh(x))
+        >>> rv.jvp(logcosh, (0.5,), (1.0,))[1] == math.tanh(0.5)
+        True
+    """
+    _as_primitive(prim, "defjvp").jvps = tuple(rules)
+
+
+def defjvp_argnum(prim, rule):
+    """One forward-mode rule for every argument of a variadic primitive:
+    ``rule(argnum, t, ans, *args, **params)``."""
+    _as_primitive(prim, "defjvp_argnum").jvps = _RulesByArgnum(rule)
+
+
 def defvjp_argnum(prim, maker):
     """Declare one rule maker for every argument of a variadic primitive:
     ``maker(argnum, ans, *args, **params)`` returns ``lambda g: cotangent``."""
@@ -203,8 +231,8 @@ def enable_grad():
 
 
 def value_of(x):
-    """The plain value under any number of Var levels (floats and arrays pass through)."""
-    while isinstance(x, Var):
+    """The plain value under any number of tracer levels (floats and arrays pass through)."""
+    while isinstance(x, Tracer):
         x = x._value
     return x
 
@@ -229,7 +257,7 @@ def _checked_value(value, what="Var value", copy=True):
         return value
     if t is int or t is bool:
         return float(value)
-    if isinstance(value, Var):
+    if isinstance(value, Tracer):
         raise TypeError(f"{what} is already a Var; use .detach() for a constant copy")
     if isinstance(value, np.generic):
         if isinstance(value, np.float64):
@@ -257,54 +285,13 @@ def _checked_value(value, what="Var value", copy=True):
     raise TypeError(f"{what} must be numeric, got an array of dtype {value.dtype}")
 
 
-class Var:
-    """A float or NumPy array that records how it was computed, for differentiation.
+class Tracer:
+    """What Var (reverse mode) and Dual (forward mode) share: a value that may be a
+    tracer of a lower level, the level, and the array-like surface. Operators and
+    NumPy dispatch are installed on this class by `revad.operators`."""
 
-        >>> import revad as rv
-        >>> x, y = rv.Var(0.5, name="x"), rv.Var(4.2, name="y")
-        >>> a = x * y + x ** y
-        >>> a.backward()
-        >>> round(y.grad, 12)
-        0.46228627072
-
-    Arrays are copied on creation, so later changes to the caller's array cannot alter
-    a recorded graph. ``.value`` of an array Var is a read-only view for the same reason;
-    assign a new array to ``.value`` to update a parameter.
-    """
-
-    __slots__ = ("_value", "grad", "name", "_level", "_node", "__weakref__")
+    __slots__ = ()
     __array_priority__ = 100.0
-
-    def __init__(self, value, name=None):
-        if name is not None and not isinstance(name, str):
-            raise TypeError(f"Var name must be a string, got {type(name).__name__}")
-        self._value = _checked_value(value)
-        self.grad = None
-        self.name = name
-        self._level = 0
-        self._node = None
-
-    # --- value access ----------------------------------------------------------------
-    @property
-    def value(self):
-        v = self._value
-        if type(v) is np.ndarray and v.flags.writeable:
-            v = v.view()
-            v.flags.writeable = False
-        return v
-
-    @value.setter
-    def value(self, new):
-        self._value = _checked_value(new)
-        # Graphs recorded so far keep the old value in their leaf node; the next op
-        # on this Var records a new one.
-        if self.is_leaf:
-            self._node = None
-
-    @property
-    def is_leaf(self):
-        node = self._node
-        return node is None or node[1] == LEAF
 
     @property
     def shape(self):
@@ -350,20 +337,68 @@ class Var:
     def __format__(self, spec):
         return format(value_of(self), spec) if spec else repr(self)
 
-    def __repr__(self):
-        name = f", name={self.name!r}" if self.name else ""
-        grad = "" if self.grad is None else f", grad={self.grad!r}"
-        return f"Var({self._value!r}{name}{grad})"
-
-    __hash__ = object.__hash__
-
     def __array__(self, dtype=None, copy=None):
         raise TypeError(
             "a Var cannot be turned into a plain NumPy array implicitly: its gradient "
             "would be lost. Use var.value (or revad.stop_gradient) for the value, or a "
             "revad.numpy function for a differentiable operation")
 
-    # --- graph control ---------------------------------------------------------------
+    __hash__ = object.__hash__
+
+
+class Var(Tracer):
+    """A float or NumPy array that records how it was computed, for differentiation.
+
+        >>> import revad as rv
+        >>> x, y = rv.Var(0.5, name="x"), rv.Var(4.2, name="y")
+        >>> a = x * y + x ** y
+        >>> a.backward()
+        >>> round(y.grad, 12)
+        0.46228627072
+
+    Arrays are copied on creation, so later changes to the caller's array cannot alter
+    a recorded graph. ``.value`` of an array Var is a read-only view for the same reason;
+    assign a new array to ``.value`` to update a parameter.
+    """
+
+    __slots__ = ("_value", "grad", "name", "_level", "_node", "__weakref__")
+
+    def __init__(self, value, name=None):
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Var name must be a string, got {type(name).__name__}")
+        self._value = _checked_value(value)
+        self.grad = None
+        self.name = name
+        self._level = 0
+        self._node = None
+
+    # --- value access ----------------------------------------------------------------
+    @property
+    def value(self):
+        v = self._value
+        if type(v) is np.ndarray and v.flags.writeable:
+            v = v.view()
+            v.flags.writeable = False
+        return v
+
+    @value.setter
+    def value(self, new):
+        self._value = _checked_value(new)
+        # Graphs recorded so far keep the old value in their leaf node; the next op
+        # on this Var records a new one.
+        if self.is_leaf:
+            self._node = None
+
+    @property
+    def is_leaf(self):
+        node = self._node
+        return node is None or node[1] == LEAF
+
+    def __repr__(self):
+        name = f", name={self.name!r}" if self.name else ""
+        grad = "" if self.grad is None else f", grad={self.grad!r}"
+        return f"Var({self._value!r}{name}{grad})"
+
     def detach(self):
         """A leaf Var with the same value and no history."""
         out = leaf(value_of(self), 0)
@@ -432,22 +467,27 @@ def _shape_error(prim, args, err):
 
 
 def bind(prim, args, params):
-    """Apply `prim` to `args`, recording a node at the highest Var level among them."""
-    level = -1
+    """Apply `prim` to `args`: the tracer of the highest level among them handles it
+    (a Var records a node, a forward-mode Dual pushes its tangent through); the
+    values under it are handled by the lower levels in turn."""
+    top = None
     for a in args:
-        if isinstance(a, Var) and a._level > level:
-            level = a._level
-    if level < 0:
+        if isinstance(a, Tracer) and (top is None or a._level > top._level):
+            top = a
+    if top is None:
         return _apply(prim, args, params)
+    if type(top) is not Var:
+        return top.process(prim, args, params)
+    level = top._level
     if not _recording.get():
         return _constant(_apply(prim, tuple(value_of(a) for a in args), params))
     nondiff = prim.nondiff
     vals = []
     parents = []
     for i, a in enumerate(args):
-        if isinstance(a, Var) and (i in nondiff):
+        if isinstance(a, Tracer) and (i in nondiff):
             a = value_of(a)
-        if isinstance(a, Var) and a._level == level:
+        if type(a) is Var and a._level == level:
             vals.append(a._value)
             parents.append(parent_entry(a))
         else:
@@ -497,7 +537,7 @@ def unary_recorder(prim):
         tv = type(v)
         if tv is np.ndarray:
             ans = array_impl(v)
-        elif tv is Var:
+        elif isinstance(v, Tracer):
             ans = bind(prim, (v,), {})
         else:
             ans = impl(v)
@@ -531,7 +571,7 @@ def unary_function(prim):
             return array_impl(x)
         if tx is Var:
             return record(x)
-        if isinstance(x, Var):
+        if isinstance(x, Tracer):
             return bind(prim, (x,), {})
         return impl(x)
 
@@ -576,7 +616,7 @@ def binary_recorder(prim):
             return NotImplemented
         if not _recording.get():
             return _constant(_apply(prim, (value_of(av), value_of(bv)), {}))
-        if type(av) is Var or type(bv) is Var:
+        if isinstance(av, Tracer) or isinstance(bv, Tracer):
             ans = bind(prim, (av, bv), {})
         else:
             try:

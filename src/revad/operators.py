@@ -1,12 +1,13 @@
-"""Python operators, array methods and NumPy dispatch (NEP 13 and 18) for Var.
+"""Python operators, array methods and NumPy dispatch (NEP 13 and 18) for tracers.
 
 Kept apart from `core` because they are defined with the primitives of `ops`, which in
-turn build on `core`. Importing revad installs them.
+turn build on `core`. Importing revad installs them: the generic versions on Tracer,
+and for Var (the reverse-mode tracer, where speed matters most) fast recorders.
 """
 import numpy as np
 
 from . import numpy as rnp
-from .core import Var, binary_recorder, value_of
+from .core import Tracer, Var, binary_recorder, value_of
 from .ops import elementwise as ew
 from .ops import linalg, reductions, shape
 
@@ -14,6 +15,21 @@ from .ops import linalg, reductions, shape
 def _reflected(record):
     def method(self, other):
         return record(other, self)
+    return method
+
+
+_OPERANDS = (Tracer, float, int, np.ndarray, np.generic, list, tuple)
+
+
+def _generic_operator(function):
+    def method(self, other):
+        return function(self, other) if isinstance(other, _OPERANDS) else NotImplemented
+    return method
+
+
+def _generic_reflected(function):
+    def method(self, other):
+        return function(other, self) if isinstance(other, _OPERANDS) else NotImplemented
     return method
 
 
@@ -28,19 +44,23 @@ _BINARY = {
     "pow": ew.power, "matmul": linalg.matmul,
 }
 for _name, _function in _BINARY.items():
+    setattr(Tracer, f"__{_name}__", _generic_operator(_function))
+    setattr(Tracer, f"__r{_name}__", _generic_reflected(_function))
     _record = binary_recorder(_function.primitive)
     setattr(Var, f"__{_name}__", _record)
     setattr(Var, f"__r{_name}__", _reflected(_record))
 
 for _name, _op in {"lt": np.less, "le": np.less_equal, "gt": np.greater,
                    "ge": np.greater_equal, "eq": np.equal, "ne": np.not_equal}.items():
-    setattr(Var, f"__{_name}__", _comparison(_op))
+    setattr(Tracer, f"__{_name}__", _comparison(_op))
 
+Tracer.__neg__ = ew.negative
+Tracer.__pos__ = lambda self: self
+Tracer.__abs__ = ew.absolute
 Var.__neg__ = ew.negative.record
-Var.__pos__ = lambda self: self
 Var.__abs__ = ew.absolute.record
-Var.__getitem__ = lambda self, index: shape.getitem(self, shape._plain_index(index))
-Var.T = property(lambda self: shape.transpose(self), doc="The transpose (axes reversed).")
+Tracer.__getitem__ = lambda self, index: shape.getitem(self, shape._plain_index(index))
+Tracer.T = property(lambda self: shape.transpose(self), doc="The transpose (axes reversed).")
 
 
 def _reshape(self, *shape_args, **kwargs):
@@ -62,8 +82,8 @@ def _method(fn):
     return method
 
 
-Var.reshape = _reshape
-Var.transpose = _transpose
+Tracer.reshape = _reshape
+Tracer.transpose = _transpose
 for _name, _fn in {
     "sum": reductions.sum, "mean": reductions.mean, "max": reductions.max,
     "min": reductions.min, "prod": reductions.prod, "var": reductions.var,
@@ -74,7 +94,7 @@ for _name, _fn in {
     "sin": ew.sin, "cos": ew.cos, "tan": ew.tan, "exp": ew.exp, "log": ew.log,
     "sqrt": ew.sqrt, "tanh": ew.tanh, "sigmoid": ew.sigmoid, "relu": ew.relu,
 }.items():
-    setattr(Var, _name, _method(_fn))
+    setattr(Tracer, _name, _method(_fn))
 
 
 # --- NumPy hands operations on Vars to revad ---------------------------------------
@@ -132,5 +152,5 @@ def _array_function(self, func, types, args, kwargs):
     raise _not_differentiable(func.__name__)
 
 
-Var.__array_ufunc__ = _array_ufunc
-Var.__array_function__ = _array_function
+Tracer.__array_ufunc__ = _array_ufunc
+Tracer.__array_function__ = _array_function

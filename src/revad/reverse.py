@@ -15,8 +15,8 @@ import numpy as np
 from numpy import ndarray
 
 from .core import (
-    ARGS, LEAF, LEAVES, PARAMS, PARENTS, PRIMITIVE_TABLE, RELEASED, RETAINED, VALUE, Var, _new_var,
-    value_of,
+    ARGS, LEAF, LEAVES, PARAMS, PARENTS, PRIMITIVE_TABLE, RELEASED, RETAINED, VALUE, Tracer,
+    Var, _new_var, value_of,
 )
 
 __all__ = ["backward", "backprop", "gradients"]
@@ -194,7 +194,7 @@ def fit_cotangent(g, target):
         g = sum_to(g, tshape)
         gv = value_of(g)
     if type(tv) is float:
-        return g if isinstance(g, Var) or type(g) is float else float(g)
+        return g if isinstance(g, Tracer) or type(g) is float else float(g)
     if np.result_type(gv) != tv.dtype:
         g = astype(g, tv.dtype)
     return g

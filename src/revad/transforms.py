@@ -1,19 +1,22 @@
 """Differential operators in the style of JAX, all thin wrappers over one traced call.
 
-`_trace` calls the user's function with the differentiated arguments wrapped in Vars of
-a fresh level (see `revad.core` on levels); `vjp`, `grad` and `value_and_grad` then run
-the backward pass from its output.
+`_trace` calls the user's function with the differentiated arguments wrapped in tracers
+of a fresh level (see `revad.core` on levels): Vars for reverse mode, after which `vjp`,
+`grad` and `value_and_grad` run the backward pass from the output; Duals for forward
+mode (`jvp`). Jacobians and Hessians are compositions of these.
 """
 import functools
 
 import numpy as np
 
-from .core import Var, _checked_value, _transform_level, leaf, value_of
+from .core import Tracer, Var, _checked_value, _transform_level, leaf, value_of
+from .forward import Dual, fit_tangent
 from .reverse import backprop, fit_cotangent, scalar_seed
 from .ops.shape import zeros_like_value
 from .tree import tree_flatten, tree_structure_str, tree_unflatten
 
-__all__ = ["vjp", "grad", "value_and_grad"]
+__all__ = ["vjp", "grad", "value_and_grad", "jvp", "jacrev", "jacfwd", "jacobian",
+           "hessian", "hvp", "linearize"]
 
 
 def _check_argnums(argnums, nargs, fun):
@@ -33,7 +36,7 @@ def _name(fun):
 
 
 def _primal(x, where, copy=False):
-    if isinstance(x, Var):
+    if isinstance(x, Tracer):
         return x
     try:
         return _checked_value(x, where, copy=copy)
@@ -41,9 +44,10 @@ def _primal(x, where, copy=False):
         raise TypeError(f"cannot differentiate with respect to {where}: {e}") from None
 
 
-def _trace(fun, args, kwargs, argnums, copy=False):
+def _trace(fun, args, kwargs, argnums, copy=False, tangents=None):
     """Call `fun` with args[argnums] as leaf Vars of a new level (arrays copied if
-    `copy`, for a pullback that outlives the call).
+    `copy`, for a pullback that outlives the call), or as Duals with the given
+    `tangents` (one list of leaves per argnum).
 
     Returns the output, a (leaves, treedef) pair per differentiated argument, and the
     level.
@@ -53,10 +57,14 @@ def _trace(fun, args, kwargs, argnums, copy=False):
     try:
         new_args = list(args)
         inputs = []
-        for i in argnums:
+        for k, i in enumerate(argnums):
             leaves, treedef = tree_flatten(args[i])
-            boxes = [leaf(_primal(x, f"argument {i} of {_name(fun)}", copy), level)
-                     for x in leaves]
+            values = [_primal(x, f"argument {i} of {_name(fun)}", copy) for x in leaves]
+            if tangents is None:
+                boxes = [leaf(v, level) for v in values]
+            else:
+                boxes = [Dual(v, _tangent_like(t, v, i), level)
+                         for v, t in zip(values, tangents[k], strict=True)]
             inputs.append((boxes, treedef))
             new_args[i] = tree_unflatten(treedef, boxes)
         out = fun(*new_args, **kwargs)
@@ -65,8 +73,18 @@ def _trace(fun, args, kwargs, argnums, copy=False):
     return out, inputs, level
 
 
+def _tangent_like(t, primal, argnum):
+    if isinstance(t, Tracer):
+        return t
+    if np.shape(t) != np.shape(value_of(primal)):
+        raise ValueError(f"the tangent for argument {argnum} has shape {np.shape(t)}, "
+                         f"but the primal has shape {np.shape(value_of(primal))}")
+    return fit_tangent(_checked_value(t, f"tangent for argument {argnum}", copy=False),
+                       primal)
+
+
 def _unbox(x, level):
-    return x._value if isinstance(x, Var) and x._level == level else x
+    return x._value if isinstance(x, Tracer) and x._level == level else x
 
 
 def _cotangents(reached, inputs):
@@ -188,3 +206,228 @@ def grad(fun, argnums=0, has_aux=False):
         return (grads, out[1]) if has_aux else grads
 
     return grad_fun
+
+
+def jvp(fun, primals, tangents):
+    """Forward mode: ``(fun(*primals), J @ tangents)`` in one pass, nothing recorded.
+
+    `primals` and `tangents` are tuples of pytrees of the same structure and shapes;
+    the output tangent is shaped like the output.
+
+        >>> import revad as rv, revad.numpy as rnp
+        >>> rv.jvp(lambda x: rnp.exp(rnp.sin(rnp.sin(x))), (2.0,), (1.0,))
+        (2.2013533791690376, -0.562752038662712)
+    """
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp needs one tangent per primal: got {len(primals)} primals "
+                         f"and {len(tangents)} tangents")
+    tangent_leaves = []
+    for i, (p, t) in enumerate(zip(primals, tangents, strict=True)):
+        p_def, t_def = tree_flatten(p)[1], tree_flatten(t)[1]
+        if p_def != t_def:
+            raise ValueError(f"the tangent for argument {i} must be shaped like the primal: "
+                             f"expected {tree_structure_str(p_def)}, got "
+                             f"{tree_structure_str(t_def)}")
+        tangent_leaves.append(tree_flatten(t)[0])
+    out, _, level = _trace(fun, primals, {}, range(len(primals)), tangents=tangent_leaves)
+    out_leaves, out_def = tree_flatten(out)
+    values = [_unbox(y, level) for y in out_leaves]
+    out_tangents = [y._tangent if isinstance(y, Dual) and y._level == level
+                    else zeros_like_value(y) for y in out_leaves]
+    return tree_unflatten(out_def, values), tree_unflatten(out_def, out_tangents)
+
+
+def _unit_vectors(value):
+    """Every basis vector of the space of `value`, shaped like it."""
+    v = value_of(value)
+    if type(v) is float:
+        yield 1.0
+        return
+    for k in range(v.size):
+        e = np.zeros(v.size, v.dtype)
+        e[k] = 1
+        yield e.reshape(v.shape)
+
+
+def _assemble(blocks, out_def, inputs, argnums):
+    """The Jacobian pytree from blocks[o][i] (output leaf o, input leaf i, each shaped
+    output shape + input shape): the output's structure, holding at each leaf the
+    structure of the differentiated arguments."""
+    per_output = []
+    for row in blocks:
+        it = iter(row)
+        trees = [tree_unflatten(treedef, [next(it) for _ in boxes]) for boxes, treedef in inputs]
+        per_output.append(trees[0] if isinstance(argnums, int) else tuple(trees))
+    return tree_unflatten(out_def, per_output)
+
+
+def _block(columns, out_shape, in_shape):
+    """Stack per-entry derivatives (each shaped `out_shape`) into out_shape + in_shape."""
+    from .ops.shape import reshape, stack
+    if not columns:
+        return np.zeros(out_shape + in_shape)
+    return reshape(stack(columns, axis=-1), out_shape + in_shape)
+
+
+def _rows_to_block(rows, out_shape, in_shape):
+    """Stack per-output-entry cotangents (each shaped `in_shape`) into out + in shape."""
+    from .ops.shape import reshape, stack
+    return reshape(stack(rows, axis=0), out_shape + in_shape)
+
+
+def _jacrev_traced(out, inputs, level):
+    out_leaves, out_def = tree_flatten(out)
+    blocks = []
+    for y in out_leaves:
+        out_shape = np.shape(value_of(y))
+        rows = [[] for boxes, _ in inputs for _ in boxes]
+        for e in _unit_vectors(y):
+            reached = (backprop([(y, e)], retain_graph=True)
+                       if isinstance(y, Var) and y._level == level else {})
+            k = 0
+            for boxes, _ in inputs:
+                for b in boxes:
+                    rows[k].append(reached[b] if b in reached else zeros_like_value(b._value))
+                    k += 1
+        in_shapes = [np.shape(value_of(b._value)) for boxes, _ in inputs for b in boxes]
+        blocks.append([_rows_to_block(r, out_shape, s) if r else np.zeros(out_shape + s)
+                       for r, s in zip(rows, in_shapes, strict=True)])
+    return blocks, out_def
+
+
+def jacrev(fun, argnums=0):
+    """The Jacobian of `fun` by reverse mode (one backward pass per output entry),
+    shaped output shape + input shape as in JAX.
+
+        >>> import numpy as np, revad as rv
+        >>> rv.jacrev(lambda x: x ** 2)(np.array([1.0, 2.0]))
+        array([[2., 0.],
+               [0., 4.]])
+    """
+    @functools.wraps(fun)
+    def jacobian_fun(*args, **kwargs):
+        nums = _check_argnums(argnums, len(args), fun)
+        out, inputs, level = _trace(fun, args, kwargs, nums)
+        blocks, out_def = _jacrev_traced(out, inputs, level)
+        return _assemble(blocks, out_def, inputs, argnums)
+
+    return jacobian_fun
+
+
+def jacfwd(fun, argnums=0):
+    """The Jacobian of `fun` by forward mode (one pass per input entry), shaped output
+    shape + input shape as in JAX.
+
+        >>> import numpy as np, revad as rv
+        >>> rv.jacfwd(lambda x: x[0] * x)(np.array([1.0, 2.0]))
+        array([[2., 0.],
+               [2., 1.]])
+    """
+    @functools.wraps(fun)
+    def jacobian_fun(*args, **kwargs):
+        nums = _check_argnums(argnums, len(args), fun)
+        leaves = [tree_flatten(args[i])[0] for i in nums]
+        zeros = [[zeros_like_value(_primal(x, f"argument {i}")) for x in ls]
+                 for i, ls in zip(nums, leaves, strict=True)]
+        columns = {}
+        out_def = inputs = level = None
+        for a, arg_leaves in enumerate(leaves):
+            for k, x in enumerate(arg_leaves):
+                for e in _unit_vectors(_primal(x, f"argument {nums[a]}")):
+                    tangents = [list(z) for z in zeros]
+                    tangents[a][k] = e
+                    out, inputs, level = _trace(fun, args, kwargs, nums, tangents=tangents)
+                    out_leaves, out_def = tree_flatten(out)
+                    for o, y in enumerate(out_leaves):
+                        t = (y._tangent if isinstance(y, Dual) and y._level == level
+                             else zeros_like_value(y))
+                        columns.setdefault((o, a, k), []).append(t)
+        if out_def is None:  # nothing to differentiate: no input entries
+            out, inputs, level = _trace(fun, args, kwargs, nums)
+            out_def = tree_flatten(out)[1]
+        out_shapes = [np.shape(value_of(_unbox(y, level))) for y in tree_flatten(out)[0]]
+        blocks = [[_block(columns.get((o, a, k), []), out_shapes[o],
+                          np.shape(value_of(_primal(x, ""))))
+                   for a, arg_leaves in enumerate(leaves) for k, x in enumerate(arg_leaves)]
+                  for o in range(len(out_shapes))]
+        return _assemble(blocks, out_def, inputs, argnums)
+
+    return jacobian_fun
+
+
+def jacobian(fun, argnums=0, mode="rev"):
+    """The Jacobian of `fun`: ``mode="rev"`` (one backward pass per output entry),
+    ``"fwd"`` (one forward pass per input entry) or ``"auto"`` (whichever makes fewer
+    passes). Shaped output shape + input shape.
+
+        >>> import numpy as np, revad as rv
+        >>> rv.jacobian(lambda x: x * x.sum(), mode="auto")(np.array([1.0, 2.0]))
+        array([[4., 1.],
+               [2., 5.]])
+    """
+    if mode == "rev":
+        return jacrev(fun, argnums)
+    if mode == "fwd":
+        return jacfwd(fun, argnums)
+    if mode != "auto":
+        raise ValueError(f"jacobian mode must be 'rev', 'fwd' or 'auto', got {mode!r}")
+
+    @functools.wraps(fun)
+    def jacobian_fun(*args, **kwargs):
+        nums = _check_argnums(argnums, len(args), fun)
+        out, inputs, level = _trace(fun, args, kwargs, nums)
+        n_in = sum(int(np.size(value_of(b._value))) for boxes, _ in inputs for b in boxes)
+        n_out = sum(int(np.size(value_of(y))) for y in tree_flatten(out)[0])
+        if n_out > n_in:
+            return jacfwd(fun, argnums)(*args, **kwargs)
+        blocks, out_def = _jacrev_traced(out, inputs, level)
+        return _assemble(blocks, out_def, inputs, argnums)
+
+    return jacobian_fun
+
+
+def hessian(fun, argnums=0):
+    """The Hessian of a scalar `fun`, as forward mode over reverse mode.
+
+        >>> import numpy as np, revad as rv
+        >>> rv.hessian(lambda x: x[0] ** 2 * x[1])(np.array([1.0, 3.0]))
+        array([[6., 2.],
+               [2., 0.]])
+    """
+    return jacfwd(grad(fun, argnums), argnums)
+
+
+def hvp(fun, primals, tangents):
+    """The Hessian of scalar `fun` at `primals` times `tangents`, without forming the
+    Hessian (forward mode over reverse mode). Returns a tuple shaped like `primals`.
+
+        >>> import numpy as np, revad as rv, revad.numpy as rnp
+        >>> rv.hvp(lambda x: rnp.sum(x ** 3), (np.array([1.0, 2.0]),), (np.ones(2),))
+        (array([ 6., 12.]),)
+    """
+    primals = tuple(primals)
+    all_args = tuple(range(len(primals)))
+    return jvp(grad(fun, argnums=all_args), primals, tuple(tangents))[1]
+
+
+def linearize(fun, *primals):
+    """Evaluate `fun` once and return ``(out, f_jvp)`` where ``f_jvp(*tangents)``
+    applies the Jacobian at `primals` to tangents, as often as wanted, without
+    evaluating `fun` again (it transposes the recorded reverse pass).
+
+        >>> import revad as rv
+        >>> out, f_jvp = rv.linearize(lambda x, y: x * y, 2.0, 3.0)
+        >>> out, f_jvp(1.0, 0.0), f_jvp(0.0, 1.0)
+        (6.0, 3.0, 2.0)
+    """
+    out, pullback = vjp(fun, *primals)
+    out_leaves, out_def = tree_flatten(out)
+    zero_cotangent = tree_unflatten(out_def, [zeros_like_value(y) for y in out_leaves])
+
+    def f_jvp(*tangents):
+        # The pullback is linear in its cotangent u: the VJP of u -> J^T u is J.
+        _, transpose = vjp(lambda u: pullback(u), zero_cotangent)
+        return transpose(tuple(tangents))[0]
+
+    return out, f_jvp

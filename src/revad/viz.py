@@ -293,22 +293,25 @@ def _op_title(node):
 class _Writer:
     """Accumulates the lines of a DOT digraph."""
 
-    def __init__(self, y, nodes, grads, grad_error):
+    def __init__(self, y, nodes, grads, grad_error, scalars):
         self.y = y
         self.root = nodes[-1]
         self.grads = grads
+        self.scalars = scalars
         self.lines = [
             "digraph revad {",
             '  rankdir=LR; ranksep=0.5; nodesep=0.3; fontname="Helvetica"; fontsize=11;',
             '  node [shape=plaintext, fontname="Helvetica", fontsize=11];',
             '  edge [fontname="Helvetica", fontsize=10, color="#555555"];',
         ]
-        caption = ("edge label: local derivative d(result)/d(input); "
-                   "grad: d(output)/d(value)")
         if grad_error is not None:
             caption = f"gradients unavailable: {grad_error}"
         elif not _is_scalar(y):
             caption = "gradients are shown for a scalar output only"
+        else:
+            caption = "grad: d(output)/d(value)"
+        if scalars and len(nodes) > 1:
+            caption = "edge label: local derivative d(result)/d(input); " + caption
         self.caption = caption
 
     def value(self, node):
@@ -328,9 +331,9 @@ class _Writer:
             rows.append(_format_grad(self.grads[seq]))
         self.lines.append(f"  {_node_id(node)} [label={_box(title, color, rows, is_output)}];")
 
-    def edge(self, parent_id, child, k, scalars):
+    def edge(self, parent_id, child, k):
         label = ""
-        if scalars:
+        if self.scalars:
             try:
                 d = _local_derivative(child, k)
                 text = None if d is None else _format_value(d)
@@ -369,8 +372,8 @@ def _build(y, max_nodes):
         grads, grad_error = _gradients(y, shown), None
     except Exception as e:  # e.g. an op without a VJP rule: still worth drawing
         grads, grad_error = {}, f"{type(e).__name__}: {e}"
-    writer = _Writer(y, nodes, grads, grad_error)
     scalars = all(_is_scalar(n[VALUE]) for n in shown)
+    writer = _Writer(y, nodes, grads, grad_error, scalars)
     shown_seqs = {n[0] for n in shown}
     hidden_inputs = {}  # shown nodes with an operand among the hidden ones, by seq
     for node in shown:
@@ -380,7 +383,7 @@ def _build(y, max_nodes):
                 if not collapsed and _is_number(node[ARGS][k]):
                     writer.constant(node, k)
             elif parent[0] in shown_seqs:
-                writer.edge(_node_id(parent), node, k, scalars)
+                writer.edge(_node_id(parent), node, k)
             else:
                 hidden_inputs[node[0]] = node
     extra = ""
@@ -417,10 +420,15 @@ def _write_summary(writer, nodes, shown, shown_seqs, hidden_inputs, constants, m
     counts = Counter(PRIMITIVE_TABLE[n[1]].name for n in nodes if n[1] != LEAF)
     leaves = sum(1 for n in nodes if n[1] == LEAF)
     ops = [f"{c:,} {name}" for name, c in counts.most_common()]
-    summary = [f"{len(nodes):,} values ({leaves:,} leaves) and {constants:,} constant operands,",
+    summary = [f"{len(nodes):,} values ({_plural(leaves, 'leaf', 'leaves')}) and "
+               f"{_plural(constants, 'constant operand')},",
                f"more than max_nodes={max_nodes}: shown are the first leaves",
                f"and the first and last {_SHOWN_OPS} ops. Ops by primitive:"]
     summary += [", ".join(ops[i:i + 4]) for i in range(0, len(ops), 4)]
     lines.append(f"  summary [label={_quote(*summary)}, shape=note, "
                  'style=filled, fillcolor="#f3f3f3", fontsize=10];')
     return "; pass max_nodes=None to draw every value"
+
+
+def _plural(n, one, many=None):
+    return f"{n:,} {one if n == 1 else many or one + 's'}"

@@ -1,11 +1,21 @@
 """The table of revad's built-in primitives, read by tests and docs."""
-from ..core import Primitive, Var, bind, defvjp, unary_function
+from ..core import Primitive, Tracer, bind, defjvp, defvjp, unary_function
 
 PRIMITIVES: dict[str, Primitive] = {}
 
+# Markers for `builtin(jvp=...)`: forward-mode rules that follow from the primitive.
+ELEMENTWISE = "elementwise"
+MULTILINEAR = "multilinear"
 
-def builtin(impl, name, *, vjp=(), nondiff=(), unary=False, doc=None):
-    """Register a built-in primitive with its reverse-mode rules (one per argument).
+
+def builtin(impl, name, *, vjp=(), jvp=(), nondiff=(), unary=False, doc=None):
+    """Register a built-in primitive with its reverse- and forward-mode rules.
+
+    `vjp` and `jvp` give one rule per argument. `jvp` may instead be ELEMENTWISE: the
+    primitive acts entrywise, so its Jacobian is diagonal (up to broadcasting) and
+    each JVP rule is its VJP rule applied to the tangent; or MULTILINEAR: the
+    primitive is linear in each argument separately (a product, a reshape), so its JVP
+    w.r.t. an argument is the primitive itself with the tangent in that argument's place.
 
     Returns the public function (the primitive is its ``.primitive``): for `unary`
     primitives, those of one argument and no parameters, a faster specialised one.
@@ -16,8 +26,27 @@ def builtin(impl, name, *, vjp=(), nondiff=(), unary=False, doc=None):
     if doc is not None:
         prim.__doc__ = doc
     defvjp(prim, *vjp)
+    function = unary_function(prim) if unary else _function(prim)
+    if jvp == ELEMENTWISE:
+        jvp = tuple(None if rule is None else _jvp_from_vjp(rule) for rule in vjp)
+    elif jvp == MULTILINEAR:
+        jvp = tuple(None if i in prim.nondiff else _jvp_by_substitution(function, i)
+                    for i in range(len(vjp)))
+    defjvp(prim, *jvp)
     PRIMITIVES[name] = prim
-    return unary_function(prim) if unary else _function(prim)
+    return function
+
+
+def _jvp_from_vjp(vjp_rule):
+    def jvp_rule(t, ans, *args, **params):
+        return vjp_rule(ans, *args, **params)(t)
+    return jvp_rule
+
+
+def _jvp_by_substitution(function, argnum):
+    def jvp_rule(t, ans, *args, **params):
+        return function(*args[:argnum], t, *args[argnum + 1:], **params)
+    return jvp_rule
 
 
 def _function(prim):
@@ -25,7 +54,7 @@ def _function(prim):
 
     def function(*args, **params):
         for a in args:
-            if isinstance(a, Var):
+            if isinstance(a, Tracer):
                 return bind(prim, args, params)
         return impl(*args, **params)
 

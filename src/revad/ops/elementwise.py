@@ -7,6 +7,9 @@ Rules are written with these same differentiable functions, so that they can be
 differentiated again. Broadcasting is undone centrally (`revad.reverse.fit_cotangent`):
 a rule returns a cotangent shaped like the output.
 
+Every primitive here acts entrywise, so its forward-mode rule is its reverse-mode rule
+applied to the tangent (`ELEMENTWISE`).
+
 Conventions at kinks (documented subgradients): ``abs``, ``sign`` and ``relu`` have
 derivative 0 at 0; ``maximum``/``minimum`` give half the cotangent to each argument
 where they are equal; ``clip`` passes the gradient where ``a_min <= x <= a_max``.
@@ -16,7 +19,7 @@ import operator
 
 import numpy as np
 
-from ._registry import builtin
+from ._registry import ELEMENTWISE, builtin
 
 _MATH_ERRORS = (ValueError, OverflowError, ZeroDivisionError)
 
@@ -59,16 +62,16 @@ def _no_gradient(ans, *args):
 # --- arithmetic --------------------------------------------------------------------
 
 # Python's operators already act elementwise on floats and arrays alike.
-add = builtin(operator.add, "add",
+add = builtin(operator.add, "add", jvp=ELEMENTWISE,
               vjp=(lambda ans, x, y: lambda g: g, lambda ans, x, y: lambda g: g))
-subtract = builtin(operator.sub, "subtract",
+subtract = builtin(operator.sub, "subtract", jvp=ELEMENTWISE,
                    vjp=(lambda ans, x, y: lambda g: g, lambda ans, x, y: lambda g: -g))
-multiply = builtin(operator.mul, "multiply",
+multiply = builtin(operator.mul, "multiply", jvp=ELEMENTWISE,
                    vjp=(lambda ans, x, y: lambda g: g * y, lambda ans, x, y: lambda g: g * x))
-divide = builtin(_binary(np.divide, operator.truediv), "divide",
+divide = builtin(_binary(np.divide, operator.truediv), "divide", jvp=ELEMENTWISE,
                  vjp=(lambda ans, x, y: lambda g: g / y,
                       lambda ans, x, y: lambda g: -g * ans / y))
-negative = builtin(_unary(np.negative, operator.neg), "negative", unary=True,
+negative = builtin(_unary(np.negative, operator.neg), "negative", jvp=ELEMENTWISE, unary=True,
                    vjp=(lambda ans, x: lambda g: -g,))
 
 
@@ -96,70 +99,70 @@ def _pow_vjp_exponent(ans, x, y):
     return vjp
 
 
-power = builtin(_binary(np.power, _float_pow), "power",
+power = builtin(_binary(np.power, _float_pow), "power", jvp=ELEMENTWISE,
                 vjp=(_pow_vjp_base, _pow_vjp_exponent))
 
-square = builtin(_unary(np.square, lambda x: x * x), "square", unary=True,
+square = builtin(_unary(np.square, lambda x: x * x), "square", jvp=ELEMENTWISE, unary=True,
                  vjp=(lambda ans, x: lambda g: g * 2.0 * x,))
-reciprocal = builtin(_unary(np.reciprocal, lambda x: 1.0 / x), "reciprocal", unary=True,
+reciprocal = builtin(_unary(np.reciprocal, lambda x: 1.0 / x), "reciprocal", jvp=ELEMENTWISE, unary=True,
                      vjp=(lambda ans, x: lambda g: -g * ans * ans,))
-absolute = builtin(_unary(np.absolute, abs), "absolute", unary=True,
+absolute = builtin(_unary(np.absolute, abs), "absolute", jvp=ELEMENTWISE, unary=True,
                    vjp=(lambda ans, x: lambda g: g * sign(x),))
-sign = builtin(_unary(np.sign, lambda x: float(np.sign(x))), "sign", unary=True, vjp=(_no_gradient,))
-floor = builtin(_unary(np.floor, lambda x: float(math.floor(x))), "floor", unary=True, vjp=(_no_gradient,))
-ceil = builtin(_unary(np.ceil, lambda x: float(math.ceil(x))), "ceil", unary=True, vjp=(_no_gradient,))
-rint = builtin(_unary(np.round, lambda x: round(x, 0)), "round", unary=True, vjp=(_no_gradient,))
+sign = builtin(_unary(np.sign, lambda x: float(np.sign(x))), "sign", jvp=ELEMENTWISE, unary=True, vjp=(_no_gradient,))
+floor = builtin(_unary(np.floor, lambda x: float(math.floor(x))), "floor", jvp=ELEMENTWISE, unary=True, vjp=(_no_gradient,))
+ceil = builtin(_unary(np.ceil, lambda x: float(math.ceil(x))), "ceil", jvp=ELEMENTWISE, unary=True, vjp=(_no_gradient,))
+rint = builtin(_unary(np.round, lambda x: round(x, 0)), "round", jvp=ELEMENTWISE, unary=True, vjp=(_no_gradient,))
 
 # --- powers, exponentials and logarithms -------------------------------------------
 
-sqrt = builtin(_unary(np.sqrt, math.sqrt), "sqrt", unary=True,
+sqrt = builtin(_unary(np.sqrt, math.sqrt), "sqrt", jvp=ELEMENTWISE, unary=True,
                vjp=(lambda ans, x: lambda g: g * 0.5 / ans,))
-cbrt = builtin(_unary(np.cbrt, math.cbrt), "cbrt", unary=True,
+cbrt = builtin(_unary(np.cbrt, math.cbrt), "cbrt", jvp=ELEMENTWISE, unary=True,
                vjp=(lambda ans, x: lambda g: g / (3.0 * ans * ans),))
-exp = builtin(_unary(np.exp, math.exp), "exp", unary=True,
+exp = builtin(_unary(np.exp, math.exp), "exp", jvp=ELEMENTWISE, unary=True,
               vjp=(lambda ans, x: lambda g: g * ans,))
-expm1 = builtin(_unary(np.expm1, math.expm1), "expm1", unary=True,
+expm1 = builtin(_unary(np.expm1, math.expm1), "expm1", jvp=ELEMENTWISE, unary=True,
                 vjp=(lambda ans, x: lambda g: g * (ans + 1.0),))
-log = builtin(_unary(np.log, math.log), "log", unary=True,
+log = builtin(_unary(np.log, math.log), "log", jvp=ELEMENTWISE, unary=True,
               vjp=(lambda ans, x: lambda g: g / x,))
-log1p = builtin(_unary(np.log1p, math.log1p), "log1p", unary=True,
+log1p = builtin(_unary(np.log1p, math.log1p), "log1p", jvp=ELEMENTWISE, unary=True,
                 vjp=(lambda ans, x: lambda g: g / (1.0 + x),))
-log2 = builtin(_unary(np.log2, math.log2), "log2", unary=True,
+log2 = builtin(_unary(np.log2, math.log2), "log2", jvp=ELEMENTWISE, unary=True,
                vjp=(lambda ans, x: lambda g: g / (x * math.log(2.0)),))
-log10 = builtin(_unary(np.log10, math.log10), "log10", unary=True,
+log10 = builtin(_unary(np.log10, math.log10), "log10", jvp=ELEMENTWISE, unary=True,
                 vjp=(lambda ans, x: lambda g: g / (x * math.log(10.0)),))
 
 # --- trigonometric and hyperbolic --------------------------------------------------
 
-sin = builtin(_unary(np.sin, math.sin), "sin", unary=True,
+sin = builtin(_unary(np.sin, math.sin), "sin", jvp=ELEMENTWISE, unary=True,
               vjp=(lambda ans, x: lambda g: g * cos(x),))
-cos = builtin(_unary(np.cos, math.cos), "cos", unary=True,
+cos = builtin(_unary(np.cos, math.cos), "cos", jvp=ELEMENTWISE, unary=True,
               vjp=(lambda ans, x: lambda g: -g * sin(x),))
-tan = builtin(_unary(np.tan, math.tan), "tan", unary=True,
+tan = builtin(_unary(np.tan, math.tan), "tan", jvp=ELEMENTWISE, unary=True,
               vjp=(lambda ans, x: lambda g: g * (1.0 + ans * ans),))
-arcsin = builtin(_unary(np.arcsin, math.asin), "arcsin", unary=True,
+arcsin = builtin(_unary(np.arcsin, math.asin), "arcsin", jvp=ELEMENTWISE, unary=True,
                  vjp=(lambda ans, x: lambda g: g / sqrt(1.0 - x * x),))
-arccos = builtin(_unary(np.arccos, math.acos), "arccos", unary=True,
+arccos = builtin(_unary(np.arccos, math.acos), "arccos", jvp=ELEMENTWISE, unary=True,
                  vjp=(lambda ans, x: lambda g: -g / sqrt(1.0 - x * x),))
-arctan = builtin(_unary(np.arctan, math.atan), "arctan", unary=True,
+arctan = builtin(_unary(np.arctan, math.atan), "arctan", jvp=ELEMENTWISE, unary=True,
                  vjp=(lambda ans, x: lambda g: g / (1.0 + x * x),))
-arctan2 = builtin(_binary(np.arctan2, math.atan2), "arctan2",
+arctan2 = builtin(_binary(np.arctan2, math.atan2), "arctan2", jvp=ELEMENTWISE,
                   vjp=(lambda ans, y, x: lambda g: g * x / (x * x + y * y),
                        lambda ans, y, x: lambda g: -g * y / (x * x + y * y)))
-hypot = builtin(_binary(np.hypot, math.hypot), "hypot",
+hypot = builtin(_binary(np.hypot, math.hypot), "hypot", jvp=ELEMENTWISE,
                 vjp=(lambda ans, x, y: lambda g: g * x / ans,
                      lambda ans, x, y: lambda g: g * y / ans))
-sinh = builtin(_unary(np.sinh, math.sinh), "sinh", unary=True,
+sinh = builtin(_unary(np.sinh, math.sinh), "sinh", jvp=ELEMENTWISE, unary=True,
                vjp=(lambda ans, x: lambda g: g * cosh(x),))
-cosh = builtin(_unary(np.cosh, math.cosh), "cosh", unary=True,
+cosh = builtin(_unary(np.cosh, math.cosh), "cosh", jvp=ELEMENTWISE, unary=True,
                vjp=(lambda ans, x: lambda g: g * sinh(x),))
-tanh = builtin(_unary(np.tanh, math.tanh), "tanh", unary=True,
+tanh = builtin(_unary(np.tanh, math.tanh), "tanh", jvp=ELEMENTWISE, unary=True,
                vjp=(lambda ans, x: lambda g: g * (1.0 - ans * ans),))
-arcsinh = builtin(_unary(np.arcsinh, math.asinh), "arcsinh", unary=True,
+arcsinh = builtin(_unary(np.arcsinh, math.asinh), "arcsinh", jvp=ELEMENTWISE, unary=True,
                   vjp=(lambda ans, x: lambda g: g / sqrt(x * x + 1.0),))
-arccosh = builtin(_unary(np.arccosh, math.acosh), "arccosh", unary=True,
+arccosh = builtin(_unary(np.arccosh, math.acosh), "arccosh", jvp=ELEMENTWISE, unary=True,
                   vjp=(lambda ans, x: lambda g: g / sqrt(x * x - 1.0),))
-arctanh = builtin(_unary(np.arctanh, math.atanh), "arctanh", unary=True,
+arctanh = builtin(_unary(np.arctanh, math.atanh), "arctanh", jvp=ELEMENTWISE, unary=True,
                   vjp=(lambda ans, x: lambda g: g / (1.0 - x * x),))
 
 # --- activations -------------------------------------------------------------------
@@ -186,17 +189,17 @@ def _softplus_float(x):
     return math.log1p(math.exp(-abs(x))) + max(x, 0.0)
 
 
-sigmoid = builtin(_unary(_sigmoid_array, _sigmoid_float), "sigmoid", unary=True,
+sigmoid = builtin(_unary(_sigmoid_array, _sigmoid_float), "sigmoid", jvp=ELEMENTWISE, unary=True,
                   vjp=(lambda ans, x: lambda g: g * ans * (1.0 - ans),),
                   doc="Logistic function 1 / (1 + exp(-x)), computed without overflow.")
-relu = builtin(_unary(lambda x: np.maximum(x, 0), lambda x: x if x > 0 else 0.0), "relu",
+relu = builtin(_unary(lambda x: np.maximum(x, 0), lambda x: x if x > 0 else 0.0), "relu", jvp=ELEMENTWISE,
                unary=True, vjp=(lambda ans, x: lambda g: g * (x > 0),),
                doc="max(x, 0) elementwise; its derivative at 0 is taken as 0.")
-softplus = builtin(_unary(_softplus_array, _softplus_float), "softplus", unary=True,
+softplus = builtin(_unary(_softplus_array, _softplus_float), "softplus", jvp=ELEMENTWISE, unary=True,
                    vjp=(lambda ans, x: lambda g: g * sigmoid(x),),
                    doc="log(1 + exp(x)) elementwise, computed without overflow.")
 
-logaddexp = builtin(_binary(np.logaddexp), "logaddexp",
+logaddexp = builtin(_binary(np.logaddexp), "logaddexp", jvp=ELEMENTWISE,
                     vjp=(lambda ans, x, y: lambda g: g * exp(x - ans),
                          lambda ans, x, y: lambda g: g * exp(y - ans)))
 
@@ -209,10 +212,10 @@ def _max_share(x, y):
     return greater + 0.5 * ties if np.any(ties) else greater
 
 
-maximum = builtin(_binary(np.maximum), "maximum",
+maximum = builtin(_binary(np.maximum), "maximum", jvp=ELEMENTWISE,
                   vjp=(lambda ans, x, y: lambda g: g * _max_share(x, y),
                        lambda ans, x, y: lambda g: g * _max_share(y, x)))
-minimum = builtin(_binary(np.minimum), "minimum",
+minimum = builtin(_binary(np.minimum), "minimum", jvp=ELEMENTWISE,
                   vjp=(lambda ans, x, y: lambda g: g * _max_share(y, x),
                        lambda ans, x, y: lambda g: g * _max_share(x, y)))
 
@@ -231,7 +234,7 @@ def _clip_vjp(ans, x, a_min=None, a_max=None):
     return lambda g: g * inside
 
 
-clip = builtin(_clip_impl, "clip", vjp=(_clip_vjp,),
+clip = builtin(_clip_impl, "clip", jvp=ELEMENTWISE, vjp=(_clip_vjp,),
                doc="Limit x to [a_min, a_max]; the gradient passes where a_min <= x <= a_max.")
 
 
@@ -243,7 +246,7 @@ def _where_impl(condition, x, y):
 
 # Selecting (not multiplying by a mask) keeps a nan or inf in the unselected branch
 # out of the other branch's gradient.
-where = builtin(_where_impl, "where", nondiff=(0,),
+where = builtin(_where_impl, "where", jvp=ELEMENTWISE, nondiff=(0,),
                 vjp=(None,
                      lambda ans, c, x, y: lambda g: where(c, g, 0.0),
                      lambda ans, c, x, y: lambda g: where(c, 0.0, g)),

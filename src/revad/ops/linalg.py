@@ -3,8 +3,8 @@ import string
 
 import numpy as np
 
-from ..core import defvjp_argnum
-from ._registry import builtin
+from ..core import defjvp_argnum, defvjp_argnum
+from ._registry import MULTILINEAR, builtin
 from .shape import broadcast_to, ndim_of, ravel, reshape, shape_of, swapaxes
 
 
@@ -39,7 +39,7 @@ def _matmul_vjp_b(ans, a, b):
     return vjp
 
 
-matmul = builtin(_matmul_impl, "matmul", vjp=(_matmul_vjp_a, _matmul_vjp_b),
+matmul = builtin(_matmul_impl, "matmul", vjp=(_matmul_vjp_a, _matmul_vjp_b), jvp=MULTILINEAR,
                  doc="Matrix product with NumPy's rules for 1-d and stacked (batched) operands.")
 
 
@@ -118,8 +118,13 @@ def _einsum_vjp(i, ans, *operands, subscripts):
     return vjp
 
 
+def _einsum_jvp(i, t, ans, *operands, subscripts):
+    return _einsum(*operands[:i], t, *operands[i + 1:], subscripts=subscripts)
+
+
 _einsum = builtin(_einsum_impl, "einsum")
 defvjp_argnum(_einsum, _einsum_vjp)
+defjvp_argnum(_einsum, _einsum_jvp)
 
 
 def einsum(subscripts, *operands):

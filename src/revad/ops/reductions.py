@@ -1,12 +1,15 @@
 """Reductions over axes, each with `axis` and `keepdims` as in NumPy.
 
-A reduction's rule first restores the reduced axes of the cotangent (length 1) and then
-broadcasts it back over the input, so every rule starts from `_spread`.
+A reduction's reverse rule restores the reduced axes of the cotangent (length 1) and
+broadcasts it back over the input (`_spread`). The nonlinear ones (prod, max, min,
+logsumexp, norm) are each defined by their *local derivative*: the derivative of each
+output entry w.r.t. each input entry of its slice, an array shaped like the input. Both
+rules follow from it (`_rules_from_local_derivative`).
 """
 import numpy as np
 
 from ..core import value_of
-from ._registry import builtin
+from ._registry import MULTILINEAR, builtin
 from .elementwise import exp, sqrt, where
 from .shape import broadcast_to, flip, normalize_axes, reshape, shape_of
 
@@ -40,7 +43,7 @@ def _reduce(np_fn):
     return impl
 
 
-sum = builtin(_reduce(np.sum), "sum",
+sum = builtin(_reduce(np.sum), "sum", jvp=MULTILINEAR,
               vjp=(lambda ans, x, axis=None, keepdims=False:
                    lambda g: _spread(g, x, axis, keepdims),),
                    doc="Sum of entries over the given axes (all by default).")
@@ -67,37 +70,43 @@ def std(x, axis=None, ddof=0, keepdims=False):
     return sqrt(var(x, axis, ddof, keepdims))
 
 
-def _prod_vjp(ans, x, axis=None, keepdims=False):
+def _rules_from_local_derivative(local):
+    """The VJP and JVP rules of a reduction whose derivative w.r.t. x is
+    ``local(ans, x, axis, keepdims)`` (shaped like x)."""
+    def vjp(ans, x, axis=None, keepdims=False):
+        return lambda g: _spread(g, x, axis, keepdims) * local(ans, x, axis, keepdims)
+
+    def jvp(t, ans, x, axis=None, keepdims=False):
+        return sum(t * local(ans, x, axis, keepdims), axis, keepdims)
+
+    return {"vjp": (vjp,), "jvp": (jvp,)}
+
+
+def _prod_local(ans, x, axis, keepdims):
     # The textbook ans / x breaks at zeros. With no zero in a slice the derivative
     # w.r.t. an entry is ans / entry; with exactly one zero it is the product of the
     # others at that zero and 0 elsewhere; with two or more it is 0 everywhere.
-    def vjp(g):
-        is_zero = value_of(x) == 0
-        zeros = np.sum(is_zero, axis=axis, keepdims=True)
-        safe_x = where(is_zero, 1.0, x)
-        others = prod(safe_x, axis, keepdims=True)
-        d = where(zeros == 0, _keep(ans, x, axis, keepdims) / safe_x,
-                  where(is_zero & (zeros == 1), others, 0.0))
-        return _spread(g, x, axis, keepdims) * d
-    return vjp
+    is_zero = value_of(x) == 0
+    zeros = np.sum(is_zero, axis=axis, keepdims=True)
+    safe_x = where(is_zero, 1.0, x)
+    others = prod(safe_x, axis, keepdims=True)
+    return where(zeros == 0, _keep(ans, x, axis, keepdims) / safe_x,
+                 where(is_zero & (zeros == 1), others, 0.0))
 
 
-prod = builtin(_reduce(np.prod), "prod", vjp=(_prod_vjp,),
+prod = builtin(_reduce(np.prod), "prod", **_rules_from_local_derivative(_prod_local),
                doc="Product of entries over the given axes; its gradient is exact at zeros.")
 
 
-def _extremum_vjp(ans, x, axis=None, keepdims=False):
-    # Tied extrema share the cotangent evenly.
-    def vjp(g):
-        hit = value_of(x) == value_of(_keep(ans, x, axis, keepdims))
-        share = hit / np.sum(hit, axis=axis, keepdims=True)
-        return _spread(g, x, axis, keepdims) * share
-    return vjp
+def _extremum_local(ans, x, axis, keepdims):
+    # Tied extrema share the derivative evenly.
+    hit = value_of(x) == value_of(_keep(ans, x, axis, keepdims))
+    return hit / np.sum(hit, axis=axis, keepdims=True)
 
 
-max = builtin(_reduce(np.max), "max", vjp=(_extremum_vjp,),
+max = builtin(_reduce(np.max), "max", **_rules_from_local_derivative(_extremum_local),
               doc="Largest entry over the given axes; tied maxima share the gradient evenly.")
-min = builtin(_reduce(np.min), "min", vjp=(_extremum_vjp,),
+min = builtin(_reduce(np.min), "min", **_rules_from_local_derivative(_extremum_local),
               doc="Smallest entry over the given axes; tied minima share the gradient evenly.")
 
 
@@ -113,11 +122,13 @@ def _logsumexp_impl(x, axis=None, keepdims=False):
     return float(out) if out.ndim == 0 and out.dtype == np.float64 else out
 
 
-logsumexp = builtin(
-    _logsumexp_impl, "logsumexp",
-    vjp=(lambda ans, x, axis=None, keepdims=False:
-         lambda g: _spread(g, x, axis, keepdims) * exp(x - _keep(ans, x, axis, keepdims)),),
-         doc="log(sum(exp(x))) over the given axes, computed without overflow.")
+def _logsumexp_local(ans, x, axis, keepdims):
+    return exp(x - _keep(ans, x, axis, keepdims))
+
+
+logsumexp = builtin(_logsumexp_impl, "logsumexp",
+                    **_rules_from_local_derivative(_logsumexp_local),
+                    doc="log(sum(exp(x))) over the given axes, computed without overflow.")
 
 
 def _norm_impl(x, axis=None, keepdims=False):
@@ -127,15 +138,13 @@ def _norm_impl(x, axis=None, keepdims=False):
     return float(out) if type(out) is np.float64 else out
 
 
-def _norm_vjp(ans, x, axis=None, keepdims=False):
+def _norm_local(ans, x, axis, keepdims):
     # x / |x|, and 0 (a valid subgradient) at the zero vector instead of 0/0.
-    def vjp(g):
-        kept = _keep(ans, x, axis, keepdims)
-        return _spread(g, x, axis, keepdims) * where(kept == 0, 0.0, x / where(kept == 0, 1.0, kept))
-    return vjp
+    kept = _keep(ans, x, axis, keepdims)
+    return where(kept == 0, 0.0, x / where(kept == 0, 1.0, kept))
 
 
-_norm2 = builtin(_norm_impl, "norm", vjp=(_norm_vjp,))
+_norm2 = builtin(_norm_impl, "norm", **_rules_from_local_derivative(_norm_local))
 
 
 def norm(x, ord=None, axis=None, keepdims=False):
@@ -171,5 +180,5 @@ def _cumsum_vjp(ans, x, axis=None):
     return vjp
 
 
-cumsum = builtin(_cumsum_impl, "cumsum", vjp=(_cumsum_vjp,),
+cumsum = builtin(_cumsum_impl, "cumsum", vjp=(_cumsum_vjp,), jvp=MULTILINEAR,
                  doc="Running sum along `axis` (of the flattened array when axis is None).")

@@ -7,8 +7,8 @@ no rule of their own.
 """
 import numpy as np
 
-from ..core import defvjp_argnum, value_of
-from ._registry import builtin
+from ..core import defjvp_argnum, defvjp_argnum, value_of
+from ._registry import MULTILINEAR, builtin
 
 
 def shape_of(x):
@@ -58,10 +58,10 @@ def _broadcast_to_impl(x, shape):
     return np.broadcast_to(x, shape)
 
 
-sum_to = builtin(_sum_to_impl, "sum_to",
+sum_to = builtin(_sum_to_impl, "sum_to", jvp=MULTILINEAR,
                  vjp=(lambda ans, x, shape: lambda g: broadcast_to(g, shape_of(x)),),
                  doc="Sum x down to `shape` (the adjoint of broadcast_to).")
-broadcast_to = builtin(_broadcast_to_impl, "broadcast_to",
+broadcast_to = builtin(_broadcast_to_impl, "broadcast_to", jvp=MULTILINEAR,
                        vjp=(lambda ans, x, shape: lambda g: sum_to(g, shape_of(x)),),
                        doc="Broadcast x to `shape` without copying (see numpy.broadcast_to).")
 
@@ -82,7 +82,7 @@ def _astype_vjp(ans, x, dtype):
     return vjp
 
 
-astype = builtin(_astype_impl, "astype", vjp=(_astype_vjp,),
+astype = builtin(_astype_impl, "astype", jvp=MULTILINEAR, vjp=(_astype_vjp,),
                  doc="x converted to a floating `dtype`; the gradient is converted back.")
 
 
@@ -92,7 +92,7 @@ def _reshape_impl(x, shape):
     return np.reshape(x, shape)
 
 
-reshape = builtin(_reshape_impl, "reshape",
+reshape = builtin(_reshape_impl, "reshape", jvp=MULTILINEAR,
                   vjp=(lambda ans, x, shape: lambda g: reshape(g, shape_of(x)),),
                   doc="x with a new shape and the same entries (see numpy.reshape).")
 
@@ -106,7 +106,7 @@ def _transpose_vjp(ans, x, axes=None):
     return lambda g: transpose(g, inverse)
 
 
-transpose = builtin(_transpose_impl, "transpose", vjp=(_transpose_vjp,),
+transpose = builtin(_transpose_impl, "transpose", jvp=MULTILINEAR, vjp=(_transpose_vjp,),
                     doc="Permute the axes of x (reverse them by default).")
 
 
@@ -162,8 +162,14 @@ def _concat_vjp(i, ans, *arrays, axis=0):
     return lambda g: getitem(g, index)
 
 
+def _concat_jvp(i, t, ans, *arrays, axis=0):
+    parts = [t if j == i else zeros_like_value(a) for j, a in enumerate(arrays)]
+    return _concatenate(*parts, axis=axis)
+
+
 _concatenate = builtin(_concat_impl, "concatenate")
 defvjp_argnum(_concatenate, _concat_vjp)
+defjvp_argnum(_concatenate, _concat_jvp)
 
 
 def concatenate(arrays, axis=0):
@@ -259,10 +265,10 @@ def _scatter_add_impl(g, index, shape):
     return out
 
 
-getitem = builtin(_getitem_impl, "getitem", nondiff=(1,),
+getitem = builtin(_getitem_impl, "getitem", jvp=MULTILINEAR, nondiff=(1,),
                   vjp=(lambda ans, x, index: lambda g: scatter_add(g, index, shape_of(x)),),
                   doc="x[index] for basic and advanced indices.")
-scatter_add = builtin(_scatter_add_impl, "scatter_add", nondiff=(1, 2),
+scatter_add = builtin(_scatter_add_impl, "scatter_add", jvp=MULTILINEAR, nondiff=(1, 2),
                       vjp=(lambda ans, g, index, shape: lambda h: getitem(h, index),),
                       doc="Zeros of `shape` with g added at `index` (the adjoint of getitem).")
 
