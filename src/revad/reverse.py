@@ -250,7 +250,9 @@ def gradients(y, wrt=None, seed=None, *, retain_graph=False):
     seed = scalar_seed(y, "gradients()") if seed is None else check_seed(y, seed)
     keep = None if wrt is None else set(wrt)
     reached = backprop([(y, seed)], retain_graph=retain_graph, keep=keep)
-    if wrt is None:
-        return reached
-    from .ops.shape import zeros_like_value
-    return {w: reached[w] if w in reached else zeros_like_value(w._value) for w in wrt}
+    if wrt is not None:
+        from .ops.shape import zeros_like_value
+        reached = {w: reached[w] if w in reached else zeros_like_value(w._value) for w in wrt}
+    # cotangents may be read-only broadcast views; hand out arrays of their own
+    return {v: g.copy() if type(g) is np.ndarray and not g.flags.writeable else g
+            for v, g in reached.items()}

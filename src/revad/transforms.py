@@ -20,15 +20,24 @@ __all__ = ["vjp", "grad", "value_and_grad", "jvp", "jacrev", "jacfwd", "jacobian
 
 
 def _check_argnums(argnums, nargs, fun):
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    if not nums or not all(isinstance(i, int) for i in nums):
-        raise TypeError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
+    if isinstance(argnums, int):
+        nums = (argnums,)
+    elif isinstance(argnums, (tuple, list)):
+        nums = tuple(argnums)
+    else:
+        nums = ()
+    if not nums or not all(isinstance(i, int) and not isinstance(i, bool) for i in nums):
+        raise TypeError(f"argnums must be an int or a non-empty tuple of ints, "
+                        f"got {argnums!r}")
     for i in nums:
         if not -nargs <= i < nargs:
             raise ValueError(
                 f"argnums={argnums!r} is out of range: {_name(fun)} was called with "
                 f"{nargs} positional argument{'s' if nargs != 1 else ''}")
-    return tuple(i % nargs for i in nums)
+    nums = tuple(i % nargs for i in nums)
+    if len(set(nums)) != len(nums):
+        raise ValueError(f"argnums={argnums!r} names the same argument more than once")
+    return nums
 
 
 def _name(fun):
@@ -96,7 +105,9 @@ def _cotangents(reached, inputs):
         for b in boxes:
             g = reached[b] if b in reached else zeros_like_value(b._value)
             if type(g) is np.ndarray:
-                if id(g) in seen:
+                # A broadcast view (read-only) or an array already handed out for
+                # another input becomes an array of its own.
+                if id(g) in seen or not g.flags.writeable:
                     g = g.copy()
                 seen.add(id(g))
             cts.append(g)

@@ -34,7 +34,7 @@ def _unary(np_fn, math_fn):
                 return float(np_fn(x))
         return np_fn(x)
     impl.__name__ = np_fn.__name__
-    impl.__doc__ = f"Elementwise {np_fn.__name__}, differentiable (see numpy.{np_fn.__name__})."
+    impl.__doc__ = f"Elementwise {np_fn.__name__}, differentiable (numpy.{np_fn.__name__})."
     impl.array_impl = np_fn
     return impl
 
@@ -51,7 +51,7 @@ def _binary(np_fn, float_fn=None):
             return float(np_fn(x, y))
         return np_fn(x, y)
     impl.__name__ = np_fn.__name__
-    impl.__doc__ = f"Elementwise {np_fn.__name__}, differentiable (see numpy.{np_fn.__name__})."
+    impl.__doc__ = f"Elementwise {np_fn.__name__}, differentiable (numpy.{np_fn.__name__})."
     return impl
 
 
@@ -59,20 +59,38 @@ def _no_gradient(ans, *args):
     return lambda g: 0.0 * g
 
 
+def _scaled(g, d):
+    """g * d, but exactly 0 where g is 0, even where the derivative d is infinite or
+    nan: the branch of a `where` that was not selected sends a zero cotangent, and
+    0 * inf must not turn into a nan gradient (the "double where" problem)."""
+    out = g * d
+    if type(out) is float:
+        return 0.0 if g == 0 else out
+    return where(g == 0, 0.0, out)
+
+
+def _unary_op(np_fn, math_fn, name, vjp, doc=None):
+    return builtin(_unary(np_fn, math_fn), name, unary=True, jvp=ELEMENTWISE, vjp=(vjp,),
+                   doc=doc)
+
+
+def _binary_op(impl, name, vjp_x, vjp_y, doc=None):
+    return builtin(impl, name, jvp=ELEMENTWISE, vjp=(vjp_x, vjp_y), doc=doc)
+
+
 # --- arithmetic --------------------------------------------------------------------
 
 # Python's operators already act elementwise on floats and arrays alike.
-add = builtin(operator.add, "add", jvp=ELEMENTWISE,
-              vjp=(lambda ans, x, y: lambda g: g, lambda ans, x, y: lambda g: g))
-subtract = builtin(operator.sub, "subtract", jvp=ELEMENTWISE,
-                   vjp=(lambda ans, x, y: lambda g: g, lambda ans, x, y: lambda g: -g))
-multiply = builtin(operator.mul, "multiply", jvp=ELEMENTWISE,
-                   vjp=(lambda ans, x, y: lambda g: g * y, lambda ans, x, y: lambda g: g * x))
-divide = builtin(_binary(np.divide, operator.truediv), "divide", jvp=ELEMENTWISE,
-                 vjp=(lambda ans, x, y: lambda g: g / y,
-                      lambda ans, x, y: lambda g: -g * ans / y))
-negative = builtin(_unary(np.negative, operator.neg), "negative", jvp=ELEMENTWISE, unary=True,
-                   vjp=(lambda ans, x: lambda g: -g,))
+add = _binary_op(operator.add, "add",
+                 lambda ans, x, y: lambda g: g, lambda ans, x, y: lambda g: g)
+subtract = _binary_op(operator.sub, "subtract",
+                      lambda ans, x, y: lambda g: g, lambda ans, x, y: lambda g: -g)
+multiply = _binary_op(operator.mul, "multiply",
+                      lambda ans, x, y: lambda g: g * y, lambda ans, x, y: lambda g: g * x)
+divide = _binary_op(_binary(np.divide, operator.truediv), "divide",
+                    lambda ans, x, y: lambda g: _scaled(g, 1.0 / y),
+                    lambda ans, x, y: lambda g: _scaled(-g, ans / y))
+negative = _unary_op(np.negative, operator.neg, "negative", lambda ans, x: lambda g: -g)
 
 
 def _float_pow(x, y):
@@ -86,7 +104,7 @@ def _pow_vjp_base(ans, x, y):
     # y * x**(y-1), but 0 where y == 0 (x**0 is constant, even at x == 0 where
     # x**(y-1) is infinite) and never through log(x), so x**2 at x < 0 is exact.
     def vjp(g):
-        return g * where(y == 0, 0.0, y * power(x, where(y == 0, 1.0, y - 1)))
+        return _scaled(g, where(y == 0, 0.0, y * power(x, where(y == 0, 1.0, y - 1))))
     return vjp
 
 
@@ -95,75 +113,63 @@ def _pow_vjp_exponent(ans, x, y):
     # derivative is 0 there; log(0) = -inf must not reach the product.
     def vjp(g):
         safe_x = where(x == 0, 1.0, x)
-        return g * where(x == 0, 0.0, ans * log(safe_x))
+        return _scaled(g, where(x == 0, 0.0, ans * log(safe_x)))
     return vjp
 
 
-power = builtin(_binary(np.power, _float_pow), "power", jvp=ELEMENTWISE,
-                vjp=(_pow_vjp_base, _pow_vjp_exponent))
+power = _binary_op(_binary(np.power, _float_pow), "power", _pow_vjp_base, _pow_vjp_exponent)
 
-square = builtin(_unary(np.square, lambda x: x * x), "square", jvp=ELEMENTWISE, unary=True,
-                 vjp=(lambda ans, x: lambda g: g * 2.0 * x,))
-reciprocal = builtin(_unary(np.reciprocal, lambda x: 1.0 / x), "reciprocal", jvp=ELEMENTWISE, unary=True,
-                     vjp=(lambda ans, x: lambda g: -g * ans * ans,))
-absolute = builtin(_unary(np.absolute, abs), "absolute", jvp=ELEMENTWISE, unary=True,
-                   vjp=(lambda ans, x: lambda g: g * sign(x),))
-sign = builtin(_unary(np.sign, lambda x: float(np.sign(x))), "sign", jvp=ELEMENTWISE, unary=True, vjp=(_no_gradient,))
-floor = builtin(_unary(np.floor, lambda x: float(math.floor(x))), "floor", jvp=ELEMENTWISE, unary=True, vjp=(_no_gradient,))
-ceil = builtin(_unary(np.ceil, lambda x: float(math.ceil(x))), "ceil", jvp=ELEMENTWISE, unary=True, vjp=(_no_gradient,))
-rint = builtin(_unary(np.round, lambda x: round(x, 0)), "round", jvp=ELEMENTWISE, unary=True, vjp=(_no_gradient,))
+square = _unary_op(np.square, lambda x: x * x, "square",
+                   lambda ans, x: lambda g: g * 2.0 * x)
+reciprocal = _unary_op(np.reciprocal, lambda x: 1.0 / x, "reciprocal",
+                       lambda ans, x: lambda g: _scaled(-g, ans * ans))
+absolute = _unary_op(np.absolute, abs, "absolute", lambda ans, x: lambda g: g * sign(x))
+sign = _unary_op(np.sign, lambda x: float(np.sign(x)), "sign", _no_gradient)
+floor = _unary_op(np.floor, lambda x: float(math.floor(x)), "floor", _no_gradient)
+ceil = _unary_op(np.ceil, lambda x: float(math.ceil(x)), "ceil", _no_gradient)
+rint = _unary_op(np.round, lambda x: round(x, 0), "round", _no_gradient)
 
 # --- powers, exponentials and logarithms -------------------------------------------
 
-sqrt = builtin(_unary(np.sqrt, math.sqrt), "sqrt", jvp=ELEMENTWISE, unary=True,
-               vjp=(lambda ans, x: lambda g: g * 0.5 / ans,))
-cbrt = builtin(_unary(np.cbrt, math.cbrt), "cbrt", jvp=ELEMENTWISE, unary=True,
-               vjp=(lambda ans, x: lambda g: g / (3.0 * ans * ans),))
-exp = builtin(_unary(np.exp, math.exp), "exp", jvp=ELEMENTWISE, unary=True,
-              vjp=(lambda ans, x: lambda g: g * ans,))
-expm1 = builtin(_unary(np.expm1, math.expm1), "expm1", jvp=ELEMENTWISE, unary=True,
-                vjp=(lambda ans, x: lambda g: g * (ans + 1.0),))
-log = builtin(_unary(np.log, math.log), "log", jvp=ELEMENTWISE, unary=True,
-              vjp=(lambda ans, x: lambda g: g / x,))
-log1p = builtin(_unary(np.log1p, math.log1p), "log1p", jvp=ELEMENTWISE, unary=True,
-                vjp=(lambda ans, x: lambda g: g / (1.0 + x),))
-log2 = builtin(_unary(np.log2, math.log2), "log2", jvp=ELEMENTWISE, unary=True,
-               vjp=(lambda ans, x: lambda g: g / (x * math.log(2.0)),))
-log10 = builtin(_unary(np.log10, math.log10), "log10", jvp=ELEMENTWISE, unary=True,
-                vjp=(lambda ans, x: lambda g: g / (x * math.log(10.0)),))
+sqrt = _unary_op(np.sqrt, math.sqrt, "sqrt", lambda ans, x: lambda g: _scaled(g, 0.5 / ans))
+cbrt = _unary_op(np.cbrt, math.cbrt, "cbrt",
+                 lambda ans, x: lambda g: _scaled(g, 1.0 / (3.0 * ans * ans)))
+exp = _unary_op(np.exp, math.exp, "exp", lambda ans, x: lambda g: g * ans)
+expm1 = _unary_op(np.expm1, math.expm1, "expm1", lambda ans, x: lambda g: g * (ans + 1.0))
+log = _unary_op(np.log, math.log, "log", lambda ans, x: lambda g: _scaled(g, 1.0 / x))
+log1p = _unary_op(np.log1p, math.log1p, "log1p",
+                  lambda ans, x: lambda g: _scaled(g, 1.0 / (1.0 + x)))
+log2 = _unary_op(np.log2, math.log2, "log2",
+                 lambda ans, x: lambda g: _scaled(g, 1.0 / (x * math.log(2.0))))
+log10 = _unary_op(np.log10, math.log10, "log10",
+                  lambda ans, x: lambda g: _scaled(g, 1.0 / (x * math.log(10.0))))
 
 # --- trigonometric and hyperbolic --------------------------------------------------
 
-sin = builtin(_unary(np.sin, math.sin), "sin", jvp=ELEMENTWISE, unary=True,
-              vjp=(lambda ans, x: lambda g: g * cos(x),))
-cos = builtin(_unary(np.cos, math.cos), "cos", jvp=ELEMENTWISE, unary=True,
-              vjp=(lambda ans, x: lambda g: -g * sin(x),))
-tan = builtin(_unary(np.tan, math.tan), "tan", jvp=ELEMENTWISE, unary=True,
-              vjp=(lambda ans, x: lambda g: g * (1.0 + ans * ans),))
-arcsin = builtin(_unary(np.arcsin, math.asin), "arcsin", jvp=ELEMENTWISE, unary=True,
-                 vjp=(lambda ans, x: lambda g: g / sqrt(1.0 - x * x),))
-arccos = builtin(_unary(np.arccos, math.acos), "arccos", jvp=ELEMENTWISE, unary=True,
-                 vjp=(lambda ans, x: lambda g: -g / sqrt(1.0 - x * x),))
-arctan = builtin(_unary(np.arctan, math.atan), "arctan", jvp=ELEMENTWISE, unary=True,
-                 vjp=(lambda ans, x: lambda g: g / (1.0 + x * x),))
-arctan2 = builtin(_binary(np.arctan2, math.atan2), "arctan2", jvp=ELEMENTWISE,
-                  vjp=(lambda ans, y, x: lambda g: g * x / (x * x + y * y),
-                       lambda ans, y, x: lambda g: -g * y / (x * x + y * y)))
-hypot = builtin(_binary(np.hypot, math.hypot), "hypot", jvp=ELEMENTWISE,
-                vjp=(lambda ans, x, y: lambda g: g * x / ans,
-                     lambda ans, x, y: lambda g: g * y / ans))
-sinh = builtin(_unary(np.sinh, math.sinh), "sinh", jvp=ELEMENTWISE, unary=True,
-               vjp=(lambda ans, x: lambda g: g * cosh(x),))
-cosh = builtin(_unary(np.cosh, math.cosh), "cosh", jvp=ELEMENTWISE, unary=True,
-               vjp=(lambda ans, x: lambda g: g * sinh(x),))
-tanh = builtin(_unary(np.tanh, math.tanh), "tanh", jvp=ELEMENTWISE, unary=True,
-               vjp=(lambda ans, x: lambda g: g * (1.0 - ans * ans),))
-arcsinh = builtin(_unary(np.arcsinh, math.asinh), "arcsinh", jvp=ELEMENTWISE, unary=True,
-                  vjp=(lambda ans, x: lambda g: g / sqrt(x * x + 1.0),))
-arccosh = builtin(_unary(np.arccosh, math.acosh), "arccosh", jvp=ELEMENTWISE, unary=True,
-                  vjp=(lambda ans, x: lambda g: g / sqrt(x * x - 1.0),))
-arctanh = builtin(_unary(np.arctanh, math.atanh), "arctanh", jvp=ELEMENTWISE, unary=True,
-                  vjp=(lambda ans, x: lambda g: g / (1.0 - x * x),))
+sin = _unary_op(np.sin, math.sin, "sin", lambda ans, x: lambda g: g * cos(x))
+cos = _unary_op(np.cos, math.cos, "cos", lambda ans, x: lambda g: -g * sin(x))
+tan = _unary_op(np.tan, math.tan, "tan", lambda ans, x: lambda g: g * (1.0 + ans * ans))
+arcsin = _unary_op(np.arcsin, math.asin, "arcsin",
+                   lambda ans, x: lambda g: _scaled(g, 1.0 / sqrt(1.0 - x * x)))
+arccos = _unary_op(np.arccos, math.acos, "arccos",
+                   lambda ans, x: lambda g: _scaled(-g, 1.0 / sqrt(1.0 - x * x)))
+arctan = _unary_op(np.arctan, math.atan, "arctan",
+                   lambda ans, x: lambda g: g / (1.0 + x * x))
+arctan2 = _binary_op(_binary(np.arctan2, math.atan2), "arctan2",
+                     lambda ans, y, x: lambda g: _scaled(g, x / (x * x + y * y)),
+                     lambda ans, y, x: lambda g: _scaled(-g, y / (x * x + y * y)))
+hypot = _binary_op(_binary(np.hypot, math.hypot), "hypot",
+                   lambda ans, x, y: lambda g: _scaled(g, x / ans),
+                   lambda ans, x, y: lambda g: _scaled(g, y / ans))
+sinh = _unary_op(np.sinh, math.sinh, "sinh", lambda ans, x: lambda g: g * cosh(x))
+cosh = _unary_op(np.cosh, math.cosh, "cosh", lambda ans, x: lambda g: g * sinh(x))
+tanh = _unary_op(np.tanh, math.tanh, "tanh", lambda ans, x: lambda g: g * (1.0 - ans * ans))
+arcsinh = _unary_op(np.arcsinh, math.asinh, "arcsinh",
+                    lambda ans, x: lambda g: g / sqrt(x * x + 1.0))
+arccosh = _unary_op(np.arccosh, math.acosh, "arccosh",
+                    lambda ans, x: lambda g: _scaled(g, 1.0 / sqrt(x * x - 1.0)))
+arctanh = _unary_op(np.arctanh, math.atanh, "arctanh",
+                    lambda ans, x: lambda g: _scaled(g, 1.0 / (1.0 - x * x)))
 
 # --- activations -------------------------------------------------------------------
 
@@ -181,6 +187,10 @@ def _sigmoid_float(x):
     return e / (1.0 + e)
 
 
+def _relu_array(x):
+    return np.maximum(x, 0)
+
+
 def _softplus_array(x):
     return np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0)
 
@@ -189,15 +199,15 @@ def _softplus_float(x):
     return math.log1p(math.exp(-abs(x))) + max(x, 0.0)
 
 
-sigmoid = builtin(_unary(_sigmoid_array, _sigmoid_float), "sigmoid", jvp=ELEMENTWISE, unary=True,
-                  vjp=(lambda ans, x: lambda g: g * ans * (1.0 - ans),),
-                  doc="Logistic function 1 / (1 + exp(-x)), computed without overflow.")
-relu = builtin(_unary(lambda x: np.maximum(x, 0), lambda x: x if x > 0 else 0.0), "relu", jvp=ELEMENTWISE,
-               unary=True, vjp=(lambda ans, x: lambda g: g * (x > 0),),
-               doc="max(x, 0) elementwise; its derivative at 0 is taken as 0.")
-softplus = builtin(_unary(_softplus_array, _softplus_float), "softplus", jvp=ELEMENTWISE, unary=True,
-                   vjp=(lambda ans, x: lambda g: g * sigmoid(x),),
-                   doc="log(1 + exp(x)) elementwise, computed without overflow.")
+sigmoid = _unary_op(_sigmoid_array, _sigmoid_float, "sigmoid",
+                    lambda ans, x: lambda g: g * ans * (1.0 - ans),
+                    doc="Logistic function 1 / (1 + exp(-x)), computed without overflow.")
+relu = _unary_op(_relu_array, lambda x: x if x > 0 else 0.0, "relu",
+                 lambda ans, x: lambda g: g * (x > 0),
+                 doc="max(x, 0) elementwise; its derivative at 0 is taken as 0.")
+softplus = _unary_op(_softplus_array, _softplus_float, "softplus",
+                     lambda ans, x: lambda g: g * sigmoid(x),
+                     doc="log(1 + exp(x)) elementwise, computed without overflow.")
 
 logaddexp = builtin(_binary(np.logaddexp), "logaddexp", jvp=ELEMENTWISE,
                     vjp=(lambda ans, x, y: lambda g: g * exp(x - ans),
@@ -212,12 +222,12 @@ def _max_share(x, y):
     return greater + 0.5 * ties if np.any(ties) else greater
 
 
-maximum = builtin(_binary(np.maximum), "maximum", jvp=ELEMENTWISE,
-                  vjp=(lambda ans, x, y: lambda g: g * _max_share(x, y),
-                       lambda ans, x, y: lambda g: g * _max_share(y, x)))
-minimum = builtin(_binary(np.minimum), "minimum", jvp=ELEMENTWISE,
-                  vjp=(lambda ans, x, y: lambda g: g * _max_share(y, x),
-                       lambda ans, x, y: lambda g: g * _max_share(x, y)))
+maximum = _binary_op(_binary(np.maximum), "maximum",
+                     lambda ans, x, y: lambda g: g * _max_share(x, y),
+                     lambda ans, x, y: lambda g: g * _max_share(y, x))
+minimum = _binary_op(_binary(np.minimum), "minimum",
+                     lambda ans, x, y: lambda g: g * _max_share(y, x),
+                     lambda ans, x, y: lambda g: g * _max_share(x, y))
 
 
 def _clip_impl(x, a_min=None, a_max=None):
@@ -250,4 +260,5 @@ where = builtin(_where_impl, "where", jvp=ELEMENTWISE, nondiff=(0,),
                 vjp=(None,
                      lambda ans, c, x, y: lambda g: where(c, g, 0.0),
                      lambda ans, c, x, y: lambda g: where(c, 0.0, g)),
-                doc="Elementwise choice: x where condition holds, else y (differentiable in x, y).")
+                doc="Elementwise choice: x where condition holds, else y "
+                    "(differentiable in x and y).")

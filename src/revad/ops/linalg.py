@@ -5,7 +5,7 @@ import numpy as np
 
 from ..core import defjvp_argnum, defvjp_argnum
 from ._registry import MULTILINEAR, builtin
-from .shape import broadcast_to, ndim_of, ravel, reshape, shape_of, swapaxes
+from .shape import broadcast_to, ndim_of, ravel, reshape, shape_of, sum_to, swapaxes
 
 
 def _matmul_impl(a, b):
@@ -23,11 +23,19 @@ def _as_matrices(a, b, g):
     return a, b, g
 
 
+def _as_operand_shape(grad, operand, as_matrix):
+    """A cotangent computed for the 2-d form of a 1-d operand, summed over any batch
+    axes the other operand brought in and reshaped back to 1-d."""
+    if ndim_of(operand) != 1:
+        return grad
+    return reshape(sum_to(grad, as_matrix), shape_of(operand))
+
+
 def _matmul_vjp_a(ans, a, b):
     def vjp(g):
         a2, b2, g2 = _as_matrices(a, b, g)
         ga = matmul(g2, swapaxes(b2, -1, -2))
-        return reshape(ga, shape_of(a)) if ndim_of(a) == 1 else ga
+        return _as_operand_shape(ga, a, (1, shape_of(a)[-1]))
     return vjp
 
 
@@ -35,11 +43,12 @@ def _matmul_vjp_b(ans, a, b):
     def vjp(g):
         a2, b2, g2 = _as_matrices(a, b, g)
         gb = matmul(swapaxes(a2, -1, -2), g2)
-        return reshape(gb, shape_of(b)) if ndim_of(b) == 1 else gb
+        return _as_operand_shape(gb, b, (shape_of(b)[0], 1))
     return vjp
 
 
-matmul = builtin(_matmul_impl, "matmul", vjp=(_matmul_vjp_a, _matmul_vjp_b), jvp=MULTILINEAR,
+matmul = builtin(_matmul_impl, "matmul", vjp=(_matmul_vjp_a, _matmul_vjp_b),
+                 jvp=MULTILINEAR,
                  doc="Matrix product with NumPy's rules for 1-d and stacked (batched) operands.")
 
 

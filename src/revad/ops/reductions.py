@@ -148,12 +148,23 @@ _norm2 = builtin(_norm_impl, "norm", **_rules_from_local_derivative(_norm_local)
 
 
 def norm(x, ord=None, axis=None, keepdims=False):
-    """Vector norm over `axis` (all entries by default, i.e. Frobenius for a matrix).
+    """The norm of numpy.linalg.norm: of a vector (x 1-d, or one `axis`), or of a
+    matrix (x 2-d with axis None, or a pair of axes).
 
-    ``ord`` is None or 2 (Euclidean; its gradient at the zero vector is 0), 1, inf,
-    -inf, 0 or any other p > 0.
+    Vector ``ord``: None or 2 (Euclidean; its gradient at the zero vector is 0), 1,
+    inf, -inf, 0 (the count of nonzeros, whose gradient is 0) or any p. Matrix ``ord``:
+    None or 'fro', 1, -1, inf, -inf.
+
+        >>> import numpy as np, revad as rv
+        >>> rv.grad(rv.norm)(np.array([3.0, 4.0]))
+        array([0.6, 0.8])
     """
-    if ord is None or ord == 2:
+    nd = np.ndim(value_of(x))
+    matrix_axes = (axis is None and nd == 2 and ord is not None) or (
+        axis is not None and np.ndim(axis) == 1 and len(axis) == 2)
+    if matrix_axes:
+        return _matrix_norm(x, ord, (-2, -1) if axis is None else tuple(axis), keepdims)
+    if ord is None or ord == 2 or ord == "fro":
         return _norm2(x, axis, keepdims)
     from .elementwise import absolute, power
     a = absolute(x)
@@ -164,8 +175,31 @@ def norm(x, ord=None, axis=None, keepdims=False):
     if ord == -np.inf:
         return min(a, axis, keepdims)
     if ord == 0:
-        return sum(value_of(a) != 0, axis=axis, keepdims=keepdims) * 1.0
+        return sum(0.0 * a + (value_of(a) != 0), axis, keepdims)
     return power(sum(power(a, ord), axis, keepdims), 1.0 / ord)
+
+
+def _matrix_norm(x, ord, axes, keepdims):
+    from .elementwise import absolute
+    rows, cols = axes
+    if ord is None or ord == "fro":
+        return _norm2(x, axes, keepdims)
+    if ord in (1, -1):
+        column_sums = sum(absolute(x), rows, keepdims=True)
+        pick = max if ord == 1 else min
+        out = pick(column_sums, cols, keepdims=True)
+    elif ord in (np.inf, -np.inf):
+        row_sums = sum(absolute(x), cols, keepdims=True)
+        pick = max if ord == np.inf else min
+        out = pick(row_sums, rows, keepdims=True)
+    else:
+        raise NotImplementedError(
+            f"revad does not differentiate the matrix norm of ord={ord!r} yet (it needs "
+            "singular values); ord None, 'fro', 1, -1, inf and -inf are supported")
+    if keepdims:
+        return out
+    from .shape import squeeze
+    return squeeze(out, axis=axes)
 
 
 def _cumsum_impl(x, axis=None):
