@@ -4,7 +4,7 @@
     >>> x = rv.Var(2.0)
     >>> y = x * rv.sin(x)
     >>> y.backward()
-    >>> round(x.grad, 6)   # sin(2) + 2 cos(2)
+    >>> print(f"{x.grad:.6f}")   # sin(2) + 2 cos(2)
     0.077004
 """
 from . import operators as _operators  # noqa: F401  (installs Var's operators)

@@ -81,7 +81,7 @@ def check_grad(fun, *args, rtol=1e-5, atol=1e-7, eps=None, max_entries=2000,
     worst = 0.0
     failures = []
     for where, a, n in rows:
-        err = abs(a - n)
+        err = float(abs(a - n))
         worst = max(worst, err)
         if not err <= atol + rtol * abs(n):
             failures.append((err, where, a, n))
