@@ -184,7 +184,9 @@ def _matrix_rows(names, matrix):
 
 def _write_graph(expression, point, dot_path, svg_path):
     """Write the graph of the expression at `point`; return {format: path}."""
-    out = expression(*[rv.Var(x, name=n) for n, x in zip(expression.variables, point)])
+    # The leaves must outlive the drawing: their names and gradients are read from them.
+    leaves = [rv.Var(x, name=n) for n, x in zip(expression.variables, point)]
+    out = expression(*leaves)
     if not isinstance(out, rv.Var):
         raise CommandError("the expression uses no variable: there is no graph to draw")
     graph = to_graph(out)

@@ -466,21 +466,34 @@ def _shape_error(prim, args, err):
     return ValueError(f"revad.{prim.name} on operands of shapes {shapes}: {err}")
 
 
-def bind(prim, args, params):
-    """Apply `prim` to `args`: the tracer of the highest level among them handles it
-    (a Var records a node, a forward-mode Dual pushes its tangent through); the
-    values under it are handled by the lower levels in turn."""
+def top_tracer(args):
+    """The tracer of the highest level among `args`, or None."""
     top = None
     for a in args:
         if isinstance(a, Tracer) and (top is None or a._level > top._level):
             top = a
+    return top
+
+
+def bind(prim, args, params):
+    """Apply `prim` to `args`: the tracer of the highest level among them handles it
+    (a Var records a node, a forward-mode Dual pushes its tangent through); the
+    values under it are handled by the lower levels in turn."""
+    top = top_tracer(args)
     if top is None:
         return _apply(prim, args, params)
     if type(top) is not Var:
         return top.process(prim, args, params)
-    level = top._level
+    return record(prim, args, params, top._level)
+
+
+def record(prim, args, params, level, compute=None):
+    """Record a node for `prim` at Var level `level`. Its value is computed one level
+    down, by ``compute(values)`` if given (an op that works out its value itself, such
+    as a checkpointed block), else by binding `prim` to the values."""
     if not _recording.get():
-        return _constant(_apply(prim, tuple(value_of(a) for a in args), params))
+        values = tuple(value_of(a) for a in args)
+        return _constant(compute(values) if compute else _apply(prim, values, params))
     nondiff = prim.nondiff
     vals = []
     parents = []
@@ -494,7 +507,7 @@ def bind(prim, args, params):
             vals.append(saved_constant(a))
             parents.append(None)
     vals = tuple(vals)
-    ans = bind(prim, vals, params)
+    ans = compute(vals) if compute else bind(prim, vals, params)
     return _new_var(ans, level,
                     (_next_neg_seq(), prim.index, vals, params or None, ans, *parents))
 

@@ -9,7 +9,7 @@ import functools
 
 import numpy as np
 
-from .core import Tracer, Var, _checked_value, _transform_level, leaf, value_of
+from .core import Tracer, Var, _checked_value, _transform_level, leaf, top_tracer, value_of
 from .forward import Dual, fit_tangent
 from .reverse import backprop, fit_cotangent, scalar_seed
 from .ops.shape import zeros_like_value
@@ -61,7 +61,10 @@ def _trace(fun, args, kwargs, argnums, copy=False, tangents=None):
     Returns the output, a (leaves, treedef) pair per differentiated argument, and the
     level.
     """
-    level = _transform_level.get() + 1
+    # Above the enclosing transforms and above any tracer passed in (a backward pass
+    # with create_graph=True can call a transform on Vars of the current level).
+    inputs_top = top_tracer([x for i in argnums for x in tree_flatten(args[i])[0]])
+    level = max(_transform_level.get(), 0 if inputs_top is None else inputs_top._level) + 1
     token = _transform_level.set(level)
     try:
         new_args = list(args)

@@ -51,7 +51,9 @@ def to_dot(y, *, max_nodes=MAX_NODES):
 
     `y`'s graph must still exist: after ``y.backward()`` it is freed unless the call
     was ``y.backward(retain_graph=True)``. Nothing in the graph is changed, and no
-    ``.grad`` is touched. Gradients are shown when `y` is a scalar. More than
+    ``.grad`` is touched. Gradients are shown when `y` is a scalar. A leaf is drawn
+    with its Var's name and gradient while that Var exists (the graph itself does not
+    keep leaf Vars alive); one that is gone shows as "input". More than
     `max_nodes` boxes (values and constants) are summarised; ``max_nodes=None`` draws
     everything.
 

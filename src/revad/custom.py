@@ -1,0 +1,216 @@
+"""User-supplied derivative rules for Python functions, and checkpointing.
+
+Each of these wraps a function of arrays (positional arguments, each a pytree) into a
+primitive of its own, recorded as one node: its derivative comes from the user's rule
+(`custom_vjp`, `custom_jvp`) or from differentiating the function again during the
+backward pass (`checkpoint`), never from the operations inside it. A primitive's VJP
+rules are asked once per differentiated argument; a node's `_Once` runs the user's
+backward function once for all of them.
+"""
+import functools
+
+from .core import Primitive, Var, defjvp_argnum, defvjp_argnum, record, top_tracer
+from .tree import tree_flatten, tree_unflatten
+
+__all__ = ["custom_vjp", "custom_jvp", "checkpoint"]
+
+
+class _Once:
+    """The cotangents of all arguments of one node, computed on the first request.
+
+    Its `compute` is set by the forward step that makes the node's value, once what
+    the backward step needs (residuals, the argument values) is known."""
+
+    __slots__ = ("compute", "cotangent", "result")
+
+    def __init__(self):
+        self.compute = self.cotangent = self.result = None
+
+    def __call__(self, g):
+        if self.result is None or self.cotangent is not g:
+            self.cotangent, self.result = g, self.compute(g)
+        return self.result
+
+
+def _check_output(out, name):
+    if isinstance(out, (tuple, list, dict)):
+        raise TypeError(f"{name} must return a single float or array (got a "
+                        f"{type(out).__name__}); combine several outputs into one array")
+    return out
+
+
+def _flat_cotangents(cts, treedef, name):
+    cts = cts if isinstance(cts, tuple) else (cts,)
+    leaves, ct_def = tree_flatten(cts)
+    if ct_def != treedef:
+        raise ValueError(f"{name}: the backward function must return one cotangent per "
+                         "argument, shaped like the arguments")
+    return leaves
+
+
+class custom_vjp:
+    """A function with a reverse-mode rule of your own.
+
+    ``f.defvjp(fwd, bwd)``: ``fwd(*args)`` returns ``(output, residuals)``, and
+    ``bwd(residuals, g)`` returns one cotangent per argument (a tuple). Write `bwd`
+    with revad's functions to keep it differentiable. Forward mode differentiates
+    the function itself.
+
+        >>> import revad as rv
+        >>> @rv.custom_vjp
+        ... def clip_gradient(x):
+        ...     return x
+        >>> clip_gradient.defvjp(lambda x: (x, None),
+        ...                      lambda res, g: (rv.clip(g, -1.0, 1.0),))
+        >>> rv.grad(lambda x: 5.0 * clip_gradient(x))(2.0)
+        1.0
+    """
+
+    def __init__(self, fun):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.fwd = self.bwd = None
+        self.primitive = Primitive(self._apply, name=getattr(fun, "__name__", "custom_vjp"))
+        defvjp_argnum(self.primitive, self._vjp)
+
+    def defvjp(self, fwd, bwd):
+        self.fwd, self.bwd = fwd, bwd
+
+    def _apply(self, *leaves, treedef, once):
+        return self.fun(*tree_unflatten(treedef, leaves))
+
+    def _vjp(self, argnum, ans, *leaves, treedef, once):
+        return lambda g: once(g)[argnum]
+
+    def __call__(self, *args):
+        if self.fwd is None:
+            raise TypeError(f"{self.__name__}: call defvjp(fwd, bwd) before using it")
+        leaves, treedef = tree_flatten(args)
+        top = top_tracer(leaves)
+        if type(top) is not Var:
+            return self.fun(*args)
+        name = self.__name__
+        once = _Once()
+
+        def forward(values):
+            out, residuals = self.fwd(*tree_unflatten(treedef, values))
+            once.compute = lambda g: _flat_cotangents(self.bwd(residuals, g), treedef, name)
+            return _check_output(out, name)
+
+        return record(self.primitive, leaves, {"treedef": treedef, "once": once},
+                      top._level, forward)
+
+
+class custom_jvp:
+    """A function with a forward-mode rule of your own.
+
+    ``f.defjvp(rule)``: ``rule(primals, tangents)`` returns ``(output,
+    output_tangent)``; it must be linear in the tangents. Reverse mode transposes the
+    rule, so write it with revad's functions.
+
+        >>> import revad as rv, revad.numpy as rnp
+        >>> @rv.custom_jvp
+        ... def log1pexp(x):
+        ...     return rnp.log1p(rnp.exp(x))
+        >>> log1pexp.defjvp(lambda p, t: (log1pexp(p[0]), t[0] * rv.sigmoid(p[0])))
+        >>> rv.grad(log1pexp)(3.0) == rv.sigmoid(3.0)
+        True
+    """
+
+    def __init__(self, fun):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.rule = None
+        self.primitive = Primitive(self._apply, name=getattr(fun, "__name__", "custom_jvp"))
+        defjvp_argnum(self.primitive, self._jvp)
+        defvjp_argnum(self.primitive, self._vjp)
+
+    def defjvp(self, rule):
+        self.rule = rule
+
+    def _apply(self, *leaves, treedef, once):
+        return _check_output(self.fun(*tree_unflatten(treedef, leaves)), self.__name__)
+
+    def _jvp(self, argnum, t, ans, *leaves, treedef, once):
+        from .ops.shape import zeros_like_value
+        tangents = [t if i == argnum else zeros_like_value(x) for i, x in enumerate(leaves)]
+        return self.rule(tree_unflatten(treedef, leaves), tree_unflatten(treedef, tangents))[1]
+
+    def _vjp(self, argnum, ans, *leaves, treedef, once):
+        return lambda g: once(g)[argnum]
+
+    def _transposed_rule(self, leaves, treedef):
+        """The VJP as the transpose of the (linear) tangent map of the rule."""
+        from .ops.shape import zeros_like_value
+        from .transforms import vjp
+
+        def pull(g):
+            def tangent_map(*tangents):
+                return self.rule(tree_unflatten(treedef, leaves),
+                                 tree_unflatten(treedef, tangents))[1]
+            _, pullback = vjp(tangent_map, *[zeros_like_value(x) for x in leaves])
+            return list(pullback(g))
+        return pull
+
+    def __call__(self, *args):
+        if self.rule is None:
+            raise TypeError(f"{self.__name__}: call defjvp(rule) before using it")
+        leaves, treedef = tree_flatten(args)
+        top = top_tracer(leaves)
+        if top is None:
+            return self.fun(*args)
+        if type(top) is not Var:
+            return self.primitive(*leaves, treedef=treedef, once=None)
+        once = _Once()
+
+        def forward(values):
+            once.compute = self._transposed_rule(values, treedef)
+            return self._apply(*values, treedef=treedef, once=None)
+
+        return record(self.primitive, leaves, {"treedef": treedef, "once": once},
+                      top._level, forward)
+
+
+def checkpoint(fun):
+    """`fun` whose intermediate values are not kept for the backward pass but computed
+    again during it: memory for speed, e.g. one checkpoint per block of a long loop.
+
+        >>> import numpy as np, revad as rv, revad.numpy as rnp
+        >>> def block(h, w):
+        ...     return rnp.tanh(w * h + 0.5)
+        >>> def run(w, step):
+        ...     h = 0.1
+        ...     for _ in range(3):
+        ...         h = step(h, w)
+        ...     return h
+        >>> rv.grad(run)(0.7, rv.checkpoint(block)) == rv.grad(run)(0.7, block)
+        True
+    """
+    name = getattr(fun, "__name__", "block")
+
+    def apply(*leaves, treedef, once):
+        return _check_output(fun(*tree_unflatten(treedef, leaves)), name)
+
+    prim = Primitive(apply, name=f"checkpoint({name})")
+    defvjp_argnum(prim, lambda argnum, ans, *leaves, treedef, once:
+                  lambda g: once(g)[argnum])
+
+    @functools.wraps(fun)
+    def checkpointed(*args):
+        leaves, treedef = tree_flatten(args)
+        top = top_tracer(leaves)
+        if type(top) is not Var:  # nothing recorded at this level: no memory to save
+            return fun(*args)
+        once = _Once()
+
+        def forward(values):
+            def recompute(g):
+                from .transforms import vjp
+                _, pullback = vjp(lambda *xs: fun(*tree_unflatten(treedef, xs)), *values)
+                return list(pullback(g))
+            once.compute = recompute
+            return apply(*values, treedef=treedef, once=None)
+
+        return record(prim, leaves, {"treedef": treedef, "once": once}, top._level, forward)
+
+    return checkpointed
