@@ -7,8 +7,6 @@ with those of reverse mode (see `revad.core`): the JVP rules are written with re
 functions, so forward-over-reverse (Hessian-vector products, `hessian`) and any other
 mix compose.
 """
-import numpy as np
-
 from .core import Tracer, bind, value_of
 
 __all__ = ["Dual", "fit_tangent"]
@@ -66,15 +64,5 @@ class Dual(Tracer):
 def fit_tangent(t, ans):
     """Shape the tangent `t` like the value `ans`: rules may leave a tangent that
     broadcasts to the output (the JVP of ``x + y`` w.r.t. x is x's tangent)."""
-    from .ops.shape import astype, broadcast_to
-    av = value_of(ans)
-    tv = value_of(t)
-    shape = np.shape(av)
-    if np.shape(tv) != shape:
-        t = broadcast_to(t, shape)
-        tv = value_of(t)
-    if type(av) is float:
-        return t if isinstance(t, Tracer) or type(t) is float else float(t)
-    if np.result_type(tv) != av.dtype:
-        t = astype(t, av.dtype)
-    return t
+    from .ops.shape import broadcast_to, fit_to
+    return fit_to(t, ans, broadcast_to)

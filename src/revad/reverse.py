@@ -15,8 +15,8 @@ import numpy as np
 from numpy import ndarray
 
 from .core import (
-    ARGS, LEAF, LEAVES, PARAMS, PARENTS, PRIMITIVE_TABLE, RELEASED, RETAINED, VALUE, Tracer,
-    Var, _new_var, value_of,
+    ARGS, LEAF, LEAVES, PARAMS, PARENTS, PRIMITIVE_TABLE, RELEASED, RETAINED, VALUE, Var,
+    _new_var, value_of,
 )
 
 __all__ = ["backward", "backprop", "gradients"]
@@ -186,18 +186,8 @@ def fit_cotangent(g, target):
         return g
     if tg is np.ndarray and tt is np.ndarray and g.shape == target.shape:
         return g if g.dtype == target.dtype else g.astype(target.dtype)
-    from .ops.shape import astype, sum_to
-    tv = value_of(target)
-    gv = value_of(g)
-    tshape = np.shape(tv)
-    if np.shape(gv) != tshape:
-        g = sum_to(g, tshape)
-        gv = value_of(g)
-    if type(tv) is float:
-        return g if isinstance(g, Tracer) or type(g) is float else float(g)
-    if np.result_type(gv) != tv.dtype:
-        g = astype(g, tv.dtype)
-    return g
+    from .ops.shape import fit_to, sum_to
+    return fit_to(g, target, sum_to)
 
 
 def scalar_seed(y, what="backward()"):

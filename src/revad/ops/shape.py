@@ -7,7 +7,7 @@ no rule of their own.
 """
 import numpy as np
 
-from ..core import defjvp_argnum, defvjp_argnum, value_of
+from ..core import Tracer, defjvp_argnum, defvjp_argnum, value_of
 from ._registry import MULTILINEAR, builtin
 
 
@@ -84,6 +84,23 @@ def _astype_vjp(ans, x, dtype):
 
 astype = builtin(_astype_impl, "astype", jvp=MULTILINEAR, vjp=(_astype_vjp,),
                  doc="x converted to a floating `dtype`; the gradient is converted back.")
+
+
+def fit_to(x, target, fix_shape):
+    """`x` (a derivative) in the form of the value `target`: the shape, by
+    ``fix_shape(x, shape)`` (sum_to for a cotangent, broadcast_to for a tangent), and
+    the kind of number (a Python float, or target's dtype)."""
+    tv = value_of(target)
+    xv = value_of(x)
+    shape = np.shape(tv)
+    if np.shape(xv) != shape:
+        x = fix_shape(x, shape)
+        xv = value_of(x)
+    if type(tv) is float:
+        return x if isinstance(x, Tracer) or type(x) is float else float(x)
+    if np.result_type(xv) != tv.dtype:
+        x = astype(x, tv.dtype)
+    return x
 
 
 # --- reshaping and axis order ------------------------------------------------------
