@@ -615,13 +615,13 @@ def binary_recorder(prim):
                     return bind(prim, (a, b), {})
                 av, bv, pb = a._value, b._value, b._node or parent_entry(b)
             elif isinstance(b, _operand_types):
-                if tb is list or tb is tuple:
+                if tb is list or tb is tuple or tb is np.float64:
                     b = _checked_value(b, "operand")
                 av, bv, pb = a._value, saved_constant(b), None
             else:
                 return NotImplemented
         elif isinstance(a, _operand_types):
-            if type(a) is list or type(a) is tuple:
+            if type(a) is list or type(a) is tuple or type(a) is np.float64:
                 a = _checked_value(a, "operand")
             av, bv, pa, pb = saved_constant(a), b._value, None, b._node or parent_entry(b)
             level = b._level

@@ -4,6 +4,9 @@ Kept apart from `core` because they are defined with the primitives of `ops`, wh
 turn build on `core`. Importing revad installs them: the generic versions on Tracer,
 and for Var (the reverse-mode tracer, where speed matters most) fast recorders.
 """
+import functools
+import inspect
+
 import numpy as np
 
 from . import numpy as rnp
@@ -123,6 +126,15 @@ _VALUE_FUNCTIONS = {np.shape, np.ndim, np.size, np.result_type, np.isclose, np.a
                     np.argsort, np.nonzero, np.count_nonzero}
 
 
+@functools.cache
+def _parameters(func):
+    """The keyword parameters revad's version of a NumPy function takes (for a
+    primitive, those of its implementation)."""
+    ours = _FUNCTIONS[func]
+    primitive = getattr(ours, "primitive", None)
+    return set(inspect.signature(ours if primitive is None else primitive.impl).parameters)
+
+
 def _plain(args):
     return [value_of(a) if not isinstance(a, (list, tuple)) else type(a)(_plain(a))
             for a in args]
@@ -135,7 +147,11 @@ def _not_differentiable(name):
 
 
 def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
-    if method == "__call__" and "out" not in kwargs:
+    if "out" in kwargs:
+        raise NotImplementedError(
+            f"numpy.{ufunc.__name__}(..., out=...) on a Var: revad does not write into "
+            "existing arrays (a recorded value must not change); drop out=")
+    if method == "__call__":
         if ufunc in _UFUNCS and not kwargs:
             return _UFUNCS[ufunc](*inputs)
         if ufunc in _VALUE_UFUNCS:
@@ -146,7 +162,12 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
 
 def _array_function(self, func, types, args, kwargs):
     if func in _FUNCTIONS:
-        return _FUNCTIONS[func](*args, **kwargs)
+        unsupported = {k for k, v in kwargs.items() if v is not None} - _parameters(func)
+        if unsupported:
+            raise NotImplementedError(
+                f"revad differentiates numpy.{func.__name__} but not with its "
+                f"{', '.join(sorted(unsupported))} argument")
+        return _FUNCTIONS[func](*args, **{k: v for k, v in kwargs.items() if v is not None})
     if func in _VALUE_FUNCTIONS:
         return func(*_plain(args), **{k: value_of(v) for k, v in kwargs.items()})
     raise _not_differentiable(func.__name__)

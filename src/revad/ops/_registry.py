@@ -37,6 +37,10 @@ def builtin(impl, name, *, vjp=(), jvp=(), nondiff=(), unary=False, doc=None):
     return function
 
 
+def _holds_tracer(items):
+    return any(isinstance(x, Tracer) or (type(x) is list and _holds_tracer(x)) for x in items)
+
+
 def _jvp_from_vjp(vjp_rule):
     def jvp_rule(t, ans, *args, **params):
         return vjp_rule(ans, *args, **params)(t)
@@ -56,6 +60,11 @@ def _function(prim):
         for a in args:
             if isinstance(a, Tracer):
                 return bind(prim, args, params)
+            if type(a) is list and _holds_tracer(a):
+                # rnp.sum([v1, v2]) means the sum of the stacked values, as in NumPy
+                from .shape import stack
+                return function(*(stack(x) if type(x) is list else x for x in args),
+                                **params)
         return impl(*args, **params)
 
     function.__name__ = function.__qualname__ = prim.name

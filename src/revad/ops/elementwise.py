@@ -39,13 +39,16 @@ def _unary(np_fn, math_fn):
     return impl
 
 
+_PYTHON_NUMBERS = (float, int)
+
+
 def _binary(np_fn, float_fn=None):
-    """Forward function of two arguments; plain floats in give a plain float out."""
+    """Forward function of two arguments; Python numbers in give a Python float out."""
     def impl(x, y):
-        if type(x) is float and type(y) is float:
+        if type(x) in _PYTHON_NUMBERS and type(y) in _PYTHON_NUMBERS:
             if float_fn is not None:
                 try:
-                    return float_fn(x, y)
+                    return float(float_fn(float(x), float(y)))
                 except _MATH_ERRORS:
                     pass
             return float(np_fn(x, y))
