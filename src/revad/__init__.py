@@ -29,5 +29,7 @@ from .transforms import (
     grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, linearize, value_and_grad, vjp,
 )
 from .tree import tree_flatten, tree_map, tree_unflatten
+from .viz import draw, to_dot, to_graph
+from . import optim  # noqa: E402  (the optimizers, as rv.optim.adam ...)
 
 __version__ = "0.1.0"

@@ -70,17 +70,6 @@ def _parse_point(pairs, variables):
     return [values[n] for n in variables]
 
 
-def _component(fun, i):
-    return lambda *xs: fun(*xs)[i]
-
-
-def _hessian(gradient, point):
-    """Rows of the Hessian: the gradient of each component of the gradient."""
-    argnums = tuple(range(len(point)))
-    return [list(rv.grad(_component(gradient, i), argnums=argnums)(*point))
-            for i in range(len(point))]
-
-
 def _central_differences(fun, point):
     """Column j: (fun(x + h e_j) - fun(x - h e_j)) / 2h, for a vector-valued `fun`."""
     columns = []
@@ -125,17 +114,16 @@ def _evaluate(expression, point, hessian, check):
             _check_finite(f"d/d{name}", g, names, point)
         result["value"] = float(value)
         result["gradient"] = {n: float(g) for n, g in zip(names, grads)}
-        gradient = rv.grad(expression, argnums=argnums) if names else None
         if hessian:
-            rows = _hessian(gradient, point) if names else []
+            rows = rv.hessian(expression, argnums=argnums)(*point) if names else []
             _check_finite("the Hessian", rows, names, point)
             result["hessian"] = [[float(h) for h in row] for row in rows]
         if check:
-            result["finite_difference"] = fd = {
-                "gradient": {n: float(c) for n, c in zip(
-                    names, _central_differences(lambda *xs: expression(*xs), point))}}
+            result["finite_difference"] = fd = {"gradient": {
+                n: float(c) for n, c in zip(names, _central_differences(expression, point))}}
             if hessian:
-                columns = _central_differences(gradient, point)
+                # differences of revad's gradient: a check of the Hessian by itself
+                columns = _central_differences(rv.grad(expression, argnums=argnums), point)
                 fd["hessian"] = [[float(c[i]) for c in columns] for i in range(len(names))]
     return result
 

@@ -9,7 +9,9 @@ import functools
 
 import numpy as np
 
-from .core import Tracer, Var, _checked_value, _transform_level, leaf, top_tracer, value_of
+from .core import (
+    Tracer, Var, _checked_value, _recording, _transform_level, leaf, top_tracer, value_of,
+)
 from .forward import Dual, fit_tangent
 from .reverse import backprop, fit_cotangent, scalar_seed
 from .ops.shape import zeros_like_value
@@ -66,6 +68,8 @@ def _trace(fun, args, kwargs, argnums, copy=False, tangents=None):
     inputs_top = top_tracer([x for i in argnums for x in tree_flatten(args[i])[0]])
     level = max(_transform_level.get(), 0 if inputs_top is None else inputs_top._level) + 1
     token = _transform_level.set(level)
+    # A transform differentiates whatever the caller's no_grad() says (as torch.func).
+    recording = _recording.set(True)
     try:
         new_args = list(args)
         inputs = []
@@ -81,6 +85,7 @@ def _trace(fun, args, kwargs, argnums, copy=False, tangents=None):
             new_args[i] = tree_unflatten(treedef, boxes)
         out = fun(*new_args, **kwargs)
     finally:
+        _recording.reset(recording)
         _transform_level.reset(token)
     return out, inputs, level
 
@@ -281,13 +286,21 @@ def _block(columns, out_shape, in_shape):
     from .ops.shape import reshape, stack
     if not columns:
         return np.zeros(out_shape + in_shape)
-    return reshape(stack(columns, axis=-1), out_shape + in_shape)
+    return _float_if_scalar(reshape(stack(columns, axis=-1), out_shape + in_shape))
 
 
 def _rows_to_block(rows, out_shape, in_shape):
     """Stack per-output-entry cotangents (each shaped `in_shape`) into out + in shape."""
     from .ops.shape import reshape, stack
-    return reshape(stack(rows, axis=0), out_shape + in_shape)
+    return _float_if_scalar(reshape(stack(rows, axis=0), out_shape + in_shape))
+
+
+def _float_if_scalar(x):
+    """A 0-d float64 derivative as a Python float, as grad returns for float inputs."""
+    v = value_of(x)
+    if type(v) is np.ndarray and v.shape == () and v.dtype == np.float64:
+        return float(v) if not isinstance(x, Tracer) else x
+    return x
 
 
 def _jacrev_traced(out, inputs, level):

@@ -26,7 +26,7 @@ import numpy as np
 
 from .core import (
     ARGS, LEAF, LEAVES, PARAMS, PARENTS, PRIMITIVE_TABLE, RELEASED, VALUE, Var, _new_var,
-    no_grad, value_of,
+    value_of,
 )
 from .reverse import backprop, scalar_seed
 
@@ -91,11 +91,11 @@ def draw(y, path, *, max_nodes=MAX_NODES):
         >>> import os, tempfile, revad as rv
         >>> from revad.viz import draw
         >>> x = rv.Var(3.0, name="x")
-        >>> path = os.path.join(tempfile.mkdtemp(), "square.dot")
-        >>> draw(x * x, path).num_values
-        2
-        >>> open(path).read().startswith("digraph")
-        True
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     graph = draw(x * x, os.path.join(folder, "square.dot"))
+        ...     text = open(os.path.join(folder, "square.dot")).read()
+        >>> graph.num_values, text == graph.source
+        (2, True)
     """
     graph = _build(y, max_nodes)
     graph.save(path)
@@ -212,7 +212,13 @@ def _format_value(v):
         return format(float(v), ".5g")
     if isinstance(v, np.ndarray):
         return f"array {v.shape} {v.dtype}"
-    text = repr(v)
+    if isinstance(v, slice):  # as written in an index: 0:2, ::-1
+        text = ":".join("" if p is None else str(p) for p in (v.start, v.stop))
+        text += "" if v.step is None else f":{v.step}"
+    elif type(v) is tuple:
+        text = "(" + ", ".join(map(_format_value, v)) + ("," if len(v) == 1 else "") + ")"
+    else:
+        text = repr(v)
     return text if len(text) <= 24 else text[:21] + "..."
 
 
@@ -238,10 +244,10 @@ def _gradients(y, nodes):
                 leaves[node[0]] = leaf
         else:
             handles[node[0]] = _new_var(node[VALUE], y._level, node)
-    # no_grad: rules applied to values that are Vars of an outer level record nothing.
-    with no_grad():
-        reached = backprop([(y, scalar_seed(y, "to_dot"))], retain_graph=True,
-                           keep=handles.values())
+    # Inside a transform the values are Vars of outer levels, on which the rules record
+    # new nodes; nothing refers to those, so the outer graphs are left as they were.
+    reached = backprop([(y, scalar_seed(y, "to_dot"))], retain_graph=True,
+                       keep=handles.values())
     grads = {seq: reached[v] for seq, v in handles.items() if v in reached}
     grads.update((seq, reached[v]) for seq, v in leaves.items() if v in reached)
     return grads
@@ -257,9 +263,7 @@ def _local_derivative(node, k):
         return None
     if rule is None:
         return None
-    params = node[PARAMS] or {}
-    with no_grad():
-        return rule(node[VALUE], *node[ARGS], **params)(1.0)
+    return rule(node[VALUE], *node[ARGS], **(node[PARAMS] or {}))(1.0)
 
 
 # --- writing DOT --------------------------------------------------------------------
@@ -282,14 +286,29 @@ def _box(title, color, rows, output=False):
             f'CELLPADDING="4"{border}>{"".join(cells)}</TABLE>>')
 
 
+def _is_constant_input(node, k):
+    """Whether operand k of `node` is a constant number or array, drawn as an oval of
+    its own; other constant operands (shapes, axes, indices) go in the op's title."""
+    return (node[PARENTS + k] is None and _is_number(node[ARGS][k])
+            and k not in PRIMITIVE_TABLE[node[1]].nondiff)
+
+
 def _op_title(node):
     name = PRIMITIVE_TABLE[node[1]].name
     title = _OP_LABELS.get(name, name)
-    # Non-numeric operands (shapes, indices, dtypes) and params name the op's variant.
-    extras = [_format_value(a) for a, p in zip(node[ARGS], node[PARENTS:])
-              if p is None and not _is_number(a)]
-    extras += [f"{k}={_format_value(v)}" for k, v in (node[PARAMS] or {}).items()]
+    # Internal objects (functions, tree layouts) would only clutter the box.
+    extras = [_format_value(a) for k, (a, p) in enumerate(zip(node[ARGS], node[PARENTS:]))
+              if p is None and not _is_constant_input(node, k) and _is_plain(a)]
+    extras += [f"{k}={_format_value(v)}" for k, v in (node[PARAMS] or {}).items()
+               if _is_plain(v)]
     return f"{title} {', '.join(extras)}" if extras else title
+
+
+def _is_plain(v):
+    if type(v) in (tuple, list):  # not namedtuples: those are internal records
+        return all(_is_plain(i) for i in v)
+    return v is None or isinstance(v, (bool, int, float, str, slice, np.dtype, np.ndarray,
+                                       type))
 
 
 class _Writer:
@@ -366,8 +385,8 @@ def _node_id(node):
 def _build(y, max_nodes):
     root = _root_node(y)
     nodes = _collect(root)
-    constants = sum(1 for n in nodes for k, p in enumerate(n[PARENTS:])
-                    if p is None and _is_number(n[ARGS][k]))
+    constants = sum(1 for n in nodes for k in range(len(n) - PARENTS)
+                    if _is_constant_input(n, k))
     collapsed = max_nodes is not None and len(nodes) + constants > max_nodes
     shown = _shown_nodes(nodes) if collapsed else nodes
     try:
@@ -382,7 +401,7 @@ def _build(y, max_nodes):
         writer.value(node)
         for k, parent in enumerate(node[PARENTS:]):
             if parent is None:
-                if not collapsed and _is_number(node[ARGS][k]):
+                if not collapsed and _is_constant_input(node, k):
                     writer.constant(node, k)
             elif parent[0] in shown_seqs:
                 writer.edge(_node_id(parent), node, k)

@@ -22,12 +22,14 @@ import numpy as np
 from ._registry import ELEMENTWISE, builtin
 
 _MATH_ERRORS = (ValueError, OverflowError, ZeroDivisionError)
+_PYTHON_NUMBERS = (float, int)
 
 
 def _unary(np_fn, math_fn):
-    """Forward function using `math_fn` on floats and `np_fn` otherwise."""
+    """Forward function using `math_fn` on Python numbers and `np_fn` otherwise."""
     def impl(x):
-        if type(x) is float:
+        if type(x) is float or type(x) is int:
+            x = float(x)
             try:
                 return math_fn(x)
             except _MATH_ERRORS:
@@ -37,9 +39,6 @@ def _unary(np_fn, math_fn):
     impl.__doc__ = f"Elementwise {np_fn.__name__}, differentiable (numpy.{np_fn.__name__})."
     impl.array_impl = np_fn
     return impl
-
-
-_PYTHON_NUMBERS = (float, int)
 
 
 def _binary(np_fn, float_fn=None):
@@ -65,7 +64,9 @@ def _no_gradient(ans, *args):
 def _scaled(g, d):
     """g * d, but exactly 0 where g is 0, even where the derivative d is infinite or
     nan: the branch of a `where` that was not selected sends a zero cotangent, and
-    0 * inf must not turn into a nan gradient (the "double where" problem)."""
+    0 * inf must not turn into a nan gradient (the "double where" problem). Rules
+    divide with `reciprocal`, which gives inf at 0 for floats as for arrays (Python's
+    own division would raise)."""
     out = g * d
     if type(out) is float:
         return 0.0 if g == 0 else out
@@ -91,8 +92,8 @@ subtract = _binary_op(operator.sub, "subtract",
 multiply = _binary_op(operator.mul, "multiply",
                       lambda ans, x, y: lambda g: g * y, lambda ans, x, y: lambda g: g * x)
 divide = _binary_op(_binary(np.divide, operator.truediv), "divide",
-                    lambda ans, x, y: lambda g: _scaled(g, 1.0 / y),
-                    lambda ans, x, y: lambda g: _scaled(-g, ans / y))
+                    lambda ans, x, y: lambda g: _scaled(g, reciprocal(y)),
+                    lambda ans, x, y: lambda g: _scaled(-g, ans * reciprocal(y)))
 negative = _unary_op(np.negative, operator.neg, "negative", lambda ans, x: lambda g: -g)
 
 
@@ -134,18 +135,19 @@ rint = _unary_op(np.round, lambda x: round(x, 0), "round", _no_gradient)
 
 # --- powers, exponentials and logarithms -------------------------------------------
 
-sqrt = _unary_op(np.sqrt, math.sqrt, "sqrt", lambda ans, x: lambda g: _scaled(g, 0.5 / ans))
+sqrt = _unary_op(np.sqrt, math.sqrt, "sqrt",
+                 lambda ans, x: lambda g: _scaled(g, 0.5 * reciprocal(ans)))
 cbrt = _unary_op(np.cbrt, math.cbrt, "cbrt",
-                 lambda ans, x: lambda g: _scaled(g, 1.0 / (3.0 * ans * ans)))
+                 lambda ans, x: lambda g: _scaled(g, reciprocal(3.0 * ans * ans)))
 exp = _unary_op(np.exp, math.exp, "exp", lambda ans, x: lambda g: g * ans)
 expm1 = _unary_op(np.expm1, math.expm1, "expm1", lambda ans, x: lambda g: g * (ans + 1.0))
-log = _unary_op(np.log, math.log, "log", lambda ans, x: lambda g: _scaled(g, 1.0 / x))
+log = _unary_op(np.log, math.log, "log", lambda ans, x: lambda g: _scaled(g, reciprocal(x)))
 log1p = _unary_op(np.log1p, math.log1p, "log1p",
-                  lambda ans, x: lambda g: _scaled(g, 1.0 / (1.0 + x)))
+                  lambda ans, x: lambda g: _scaled(g, reciprocal(1.0 + x)))
 log2 = _unary_op(np.log2, math.log2, "log2",
-                 lambda ans, x: lambda g: _scaled(g, 1.0 / (x * math.log(2.0))))
+                 lambda ans, x: lambda g: _scaled(g, reciprocal(x * math.log(2.0))))
 log10 = _unary_op(np.log10, math.log10, "log10",
-                  lambda ans, x: lambda g: _scaled(g, 1.0 / (x * math.log(10.0))))
+                  lambda ans, x: lambda g: _scaled(g, reciprocal(x * math.log(10.0))))
 
 # --- trigonometric and hyperbolic --------------------------------------------------
 
@@ -153,26 +155,26 @@ sin = _unary_op(np.sin, math.sin, "sin", lambda ans, x: lambda g: g * cos(x))
 cos = _unary_op(np.cos, math.cos, "cos", lambda ans, x: lambda g: -g * sin(x))
 tan = _unary_op(np.tan, math.tan, "tan", lambda ans, x: lambda g: g * (1.0 + ans * ans))
 arcsin = _unary_op(np.arcsin, math.asin, "arcsin",
-                   lambda ans, x: lambda g: _scaled(g, 1.0 / sqrt(1.0 - x * x)))
+                   lambda ans, x: lambda g: _scaled(g, reciprocal(sqrt(1.0 - x * x))))
 arccos = _unary_op(np.arccos, math.acos, "arccos",
-                   lambda ans, x: lambda g: _scaled(-g, 1.0 / sqrt(1.0 - x * x)))
+                   lambda ans, x: lambda g: _scaled(-g, reciprocal(sqrt(1.0 - x * x))))
 arctan = _unary_op(np.arctan, math.atan, "arctan",
-                   lambda ans, x: lambda g: g / (1.0 + x * x))
+                   lambda ans, x: lambda g: g * reciprocal(1.0 + x * x))
 arctan2 = _binary_op(_binary(np.arctan2, math.atan2), "arctan2",
-                     lambda ans, y, x: lambda g: _scaled(g, x / (x * x + y * y)),
-                     lambda ans, y, x: lambda g: _scaled(-g, y / (x * x + y * y)))
+                     lambda ans, y, x: lambda g: _scaled(g, x * reciprocal(x * x + y * y)),
+                     lambda ans, y, x: lambda g: _scaled(-g, y * reciprocal(x * x + y * y)))
 hypot = _binary_op(_binary(np.hypot, math.hypot), "hypot",
-                   lambda ans, x, y: lambda g: _scaled(g, x / ans),
-                   lambda ans, x, y: lambda g: _scaled(g, y / ans))
+                   lambda ans, x, y: lambda g: _scaled(g, x * reciprocal(ans)),
+                   lambda ans, x, y: lambda g: _scaled(g, y * reciprocal(ans)))
 sinh = _unary_op(np.sinh, math.sinh, "sinh", lambda ans, x: lambda g: g * cosh(x))
 cosh = _unary_op(np.cosh, math.cosh, "cosh", lambda ans, x: lambda g: g * sinh(x))
 tanh = _unary_op(np.tanh, math.tanh, "tanh", lambda ans, x: lambda g: g * (1.0 - ans * ans))
 arcsinh = _unary_op(np.arcsinh, math.asinh, "arcsinh",
-                    lambda ans, x: lambda g: g / sqrt(x * x + 1.0))
+                    lambda ans, x: lambda g: g * reciprocal(sqrt(x * x + 1.0)))
 arccosh = _unary_op(np.arccosh, math.acosh, "arccosh",
-                    lambda ans, x: lambda g: _scaled(g, 1.0 / sqrt(x * x - 1.0)))
+                    lambda ans, x: lambda g: _scaled(g, reciprocal(sqrt(x * x - 1.0))))
 arctanh = _unary_op(np.arctanh, math.atanh, "arctanh",
-                    lambda ans, x: lambda g: _scaled(g, 1.0 / (1.0 - x * x)))
+                    lambda ans, x: lambda g: _scaled(g, reciprocal(1.0 - x * x)))
 
 # --- activations -------------------------------------------------------------------
 
