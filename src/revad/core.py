@@ -73,8 +73,15 @@ class Primitive:
     ``rule(t, ans, *args, **params)`` is the output tangent due to a tangent ``t`` of
     argument ``i`` (shaped like that argument; broadcasting it to the output is done
     centrally). A missing rule (``None``) for an argument that carries a derivative
-    is an error when the derivative is asked for; ``nondiff`` lists argument positions that never
-    carry a gradient (indices, conditions), which are then unwrapped to plain values.
+    is an error when the derivative is asked for; ``nondiff`` lists argument positions
+    that never carry a gradient (indices, conditions), which are then unwrapped to
+    plain values. Make one with `primitive`; calling it applies it:
+
+        >>> import revad as rv
+        >>> square = rv.Primitive(lambda x: x * x, name="square")
+        >>> rv.defvjp(square, lambda ans, x: lambda g: 2.0 * g * x)
+        >>> rv.grad(square)(3.0)
+        6.0
     """
 
     __slots__ = ("name", "impl", "vjps", "jvps", "nondiff", "index", "__dict__")
@@ -140,7 +147,15 @@ def defvjp(prim, *rules):
     Each rule is staged: ``rule(ans, *args, **params)`` receives the forward result and
     inputs and returns ``lambda g: cotangent_for_that_argument``. Pass ``None`` for an
     argument that has no derivative. Write rules with revad's own functions (``rv.cos``,
-    ``rv.sum`` ...) rather than raw NumPy so that they are differentiable in turn.
+    ``rv.sum`` ...) rather than raw NumPy so that they are differentiable in turn:
+
+        >>> import revad as rv
+        >>> @rv.primitive
+        ... def scaled(x, k):
+        ...     return k * x
+        >>> rv.defvjp(scaled, lambda ans, x, k: lambda g: g * k, None)
+        >>> rv.grad(scaled)(1.0, 3.0)
+        3.0
     """
     _as_primitive(prim, "defvjp").vjps = tuple(rules)
 
@@ -187,17 +202,38 @@ def defjvp(prim, *rules):
 
 def defjvp_argnum(prim, rule):
     """One forward-mode rule for every argument of a variadic primitive:
-    ``rule(argnum, t, ans, *args, **params)``."""
+    ``rule(argnum, t, ans, *args, **params)`` (see `defvjp_argnum`).
+
+        >>> import revad as rv
+        >>> total = rv.primitive(lambda *xs: sum(xs))
+        >>> rv.defjvp_argnum(total, lambda argnum, t, ans, *xs: t)
+        >>> rv.jvp(lambda a: total(a, a, a), (1.0,), (1.0,))
+        (3.0, 3.0)
+    """
     _as_primitive(prim, "defjvp_argnum").jvps = _RulesByArgnum(rule)
 
 
 def defvjp_argnum(prim, maker):
     """Declare one rule maker for every argument of a variadic primitive:
-    ``maker(argnum, ans, *args, **params)`` returns ``lambda g: cotangent``."""
+    ``maker(argnum, ans, *args, **params)`` returns ``lambda g: cotangent``.
+
+        >>> import revad as rv
+        >>> total = rv.primitive(lambda *xs: sum(xs))
+        >>> rv.defvjp_argnum(total, lambda argnum, ans, *xs: lambda g: g)
+        >>> rv.grad(lambda a: total(a, 2.0 * a))(1.0)
+        3.0
+    """
     _as_primitive(prim, "defvjp_argnum").vjps = _RulesByArgnum(maker)
 
 
 def is_grad_enabled():
+    """Whether operations on Vars are recorded here (False inside `no_grad`).
+
+        >>> import revad as rv
+        >>> with rv.no_grad():
+        ...     rv.is_grad_enabled()
+        False
+    """
     return _recording.get()
 
 
@@ -226,7 +262,13 @@ def no_grad():
 
 
 def enable_grad():
-    """Context manager that turns recording back on inside `no_grad`."""
+    """Context manager that turns recording back on inside `no_grad`.
+
+        >>> import revad as rv
+        >>> with rv.no_grad(), rv.enable_grad():
+        ...     (rv.Var(2.0) * 3.0).is_leaf
+        False
+    """
     return _set_recording(True)
 
 

@@ -44,12 +44,28 @@ __all__ = ["sgd", "momentum", "adam", "Optimizer", "SGD", "Momentum", "Adam",
 OptimizerState = namedtuple("OptimizerState", "count moments")
 OptimizerState.__doc__ = """An optimizer's state: `count` updates done so far, and
 `moments`, a tuple of pytrees shaped like the parameters (velocity, or Adam's first and
-second moment estimates)."""
+second moment estimates).
+
+    >>> import revad as rv
+    >>> state = rv.optim.Adam().init({"w": 1.0})
+    >>> state.count, len(state.moments), sorted(state.moments[0])
+    (0, 2, ['w'])
+"""
 
 
 class Optimizer:
     """The shared machinery: subclasses say how many moment trees they keep and how one
-    parameter leaf is updated (`_step`)."""
+    parameter leaf is updated (`_step`). Used by hand-written loops as
+
+        >>> import revad as rv
+        >>> opt = rv.optim.SGD(step_size=0.5)
+        >>> params, state = {"w": 4.0}, opt.init({"w": 4.0})
+        >>> for _ in range(3):
+        ...     grads = rv.grad(lambda p: p["w"] ** 2)(params)
+        ...     params, state = opt.update(grads, state, params)
+        >>> params, state.count
+        ({'w': 0.0}, 3)
+    """
 
     num_moments = 0
 
@@ -92,7 +108,13 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Plain gradient descent: ``p -= step_size * g``."""
+    """Plain gradient descent: ``p -= step_size * g``.
+
+        >>> import revad as rv
+        >>> opt = rv.optim.SGD(step_size=0.25)
+        >>> opt.update(1.0, opt.init(2.0), 2.0)[0]
+        1.75
+    """
 
     def __init__(self, step_size=0.1):
         super().__init__(step_size)
@@ -103,7 +125,14 @@ class SGD(Optimizer):
 
 class Momentum(Optimizer):
     """Gradient descent with heavy-ball momentum: ``v = mass * v + g``,
-    ``p -= step_size * v`` (the form of PyTorch's SGD with momentum)."""
+    ``p -= step_size * v`` (the form of PyTorch's SGD with momentum).
+
+        >>> import revad as rv
+        >>> opt = rv.optim.Momentum(step_size=1.0, mass=0.5)
+        >>> p, state = opt.update(1.0, opt.init(0.0), 0.0)
+        >>> opt.update(1.0, state, p)[0]   # v = 0.5 * 1 + 1
+        -2.5
+    """
 
     num_moments = 1
 
@@ -119,7 +148,13 @@ class Momentum(Optimizer):
 
 class Adam(Optimizer):
     """Adam (Kingma and Ba, 2015): steps scaled by running estimates of the gradient's
-    first and second moments, with their start-up bias corrected."""
+    first and second moments, with their start-up bias corrected.
+
+        >>> import revad as rv
+        >>> opt = rv.optim.Adam(step_size=0.1)
+        >>> round(opt.update(5.0, opt.init(1.0), 1.0)[0], 6)   # the first step is ~step_size
+        0.9
+    """
 
     num_moments = 2
 
@@ -148,18 +183,36 @@ def _run(optimizer, grad_fn, params, num_iters, callback):
 
 def sgd(grad_fn, params, step_size=0.1, num_iters=100, callback=None):
     """Run `num_iters` steps of gradient descent (`SGD`) from `params`; return the
-    final parameters. See the module's docstring for `grad_fn` and `callback`."""
+    final parameters. See the module's docstring for `grad_fn` and `callback`.
+
+        >>> import numpy as np, revad as rv
+        >>> grad_fn = rv.grad(lambda p, i: np.sum((p - 3.0) ** 2))
+        >>> rv.optim.sgd(grad_fn, np.zeros(2), step_size=0.25, num_iters=60)
+        array([3., 3.])
+    """
     return _run(SGD(step_size), grad_fn, params, num_iters, callback)
 
 
 def momentum(grad_fn, params, step_size=0.1, num_iters=100, mass=0.9, callback=None):
-    """Run `num_iters` steps of gradient descent with momentum (`Momentum`)."""
+    """Run `num_iters` steps of gradient descent with momentum (`Momentum`).
+
+        >>> import revad as rv
+        >>> grad_fn = rv.grad(lambda p, i: (p - 3.0) ** 2)
+        >>> round(rv.optim.momentum(grad_fn, 0.0, step_size=0.1, num_iters=400), 6)
+        3.0
+    """
     return _run(Momentum(step_size, mass), grad_fn, params, num_iters, callback)
 
 
 def adam(grad_fn, params, step_size=0.001, num_iters=100, b1=0.9, b2=0.999, eps=1e-8,
          callback=None):
-    """Run `num_iters` steps of `Adam`."""
+    """Run `num_iters` steps of `Adam`.
+
+        >>> import revad as rv
+        >>> grad_fn = rv.grad(lambda p, i: (p["x"] - 3.0) ** 2)
+        >>> round(rv.optim.adam(grad_fn, {"x": 0.0}, step_size=0.1, num_iters=500)["x"], 3)
+        3.0
+    """
     return _run(Adam(step_size, b1, b2, eps), grad_fn, params, num_iters, callback)
 
 

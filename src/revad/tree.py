@@ -11,7 +11,12 @@ _NONE = TreeDef("none", None, ())
 
 
 def tree_flatten(tree):
-    """(leaves, treedef): the leaves in a fixed order, and what rebuilds the tree."""
+    """(leaves, treedef): the leaves in a fixed order, and what rebuilds the tree.
+
+        >>> from revad.tree import tree_flatten
+        >>> tree_flatten({"b": [1.0, 2.0], "a": 3.0})[0]
+        [3.0, 1.0, 2.0]
+    """
     leaves = []
     return leaves, _flatten(tree, leaves)
 
@@ -30,7 +35,13 @@ def _flatten(tree, leaves):
 
 
 def tree_unflatten(treedef, leaves):
-    """The tree of `treedef` with the given leaves, in flattening order."""
+    """The tree of `treedef` with the given leaves, in flattening order.
+
+        >>> from revad.tree import tree_flatten, tree_unflatten
+        >>> leaves, treedef = tree_flatten({"w": 1.0, "b": (2.0, None)})
+        >>> tree_unflatten(treedef, [x * 10 for x in leaves])
+        {'b': (20.0, None), 'w': 10.0}
+    """
     it = iter(leaves)
     out = _unflatten(treedef, it)
     if next(it, _sentinel) is not _sentinel:
@@ -56,7 +67,12 @@ def _unflatten(treedef, it):
 
 
 def tree_map(fn, tree, *rest):
-    """`fn` applied leafwise to trees of one structure."""
+    """`fn` applied leafwise to trees of one structure.
+
+        >>> from revad.tree import tree_map
+        >>> tree_map(lambda p, g: p - 0.1 * g, {"w": [1.0]}, {"w": [2.0]})
+        {'w': [0.8]}
+    """
     leaves, treedef = tree_flatten(tree)
     others = []
     for other in rest:

@@ -73,12 +73,38 @@ def _scaled(g, d):
     return where(g == 0, 0.0, out)
 
 
-def _unary_op(np_fn, math_fn, name, vjp, doc=None):
+def _unary_op(np_fn, math_fn, name, vjp, derivative, at=0.5, doc=None):
+    """Register an elementwise primitive of one argument. `derivative` is its textbook
+    derivative, a Python expression in x, written independently of the rule `vjp`:
+    the docstring's example checks the one against the other at x = `at`."""
+    doc = (doc or f"Elementwise {name}, differentiable (see numpy.{np_fn.__name__}).") + f"""
+
+    d/dx {name}(x) = {derivative}, e.g. at x = {at}:
+
+        >>> import math, revad as rv, revad.numpy as rnp
+        >>> x = {at}
+        >>> math.isclose(rv.grad(rnp.{name})(x), {derivative}, rel_tol=1e-12, abs_tol=1e-15)
+        True
+    """
     return builtin(_unary(np_fn, math_fn), name, unary=True, jvp=ELEMENTWISE, vjp=(vjp,),
                    doc=doc)
 
 
-def _binary_op(impl, name, vjp_x, vjp_y, doc=None):
+def _binary_op(impl, name, vjp_x, vjp_y, derivatives, at=(0.5, 1.5), doc=None):
+    """Register an elementwise primitive of two arguments (broadcasting as NumPy);
+    `derivatives` are its textbook partial derivatives in x and y, checked by the
+    docstring's example as for `_unary_op`."""
+    dx, dy = derivatives
+    doc = (doc or f"Elementwise {name} of x and y, differentiable (see numpy.{name}).") + f"""
+
+    d/dx = {dx} and d/dy = {dy}, e.g. at (x, y) = {at}:
+
+        >>> import math, revad as rv, revad.numpy as rnp
+        >>> x, y = {at}
+        >>> gx, gy = rv.grad(rnp.{name}, argnums=(0, 1))(x, y)
+        >>> math.isclose(gx, {dx}, abs_tol=1e-15), math.isclose(gy, {dy}, abs_tol=1e-15)
+        (True, True)
+    """
     return builtin(impl, name, jvp=ELEMENTWISE, vjp=(vjp_x, vjp_y), doc=doc)
 
 
@@ -86,15 +112,20 @@ def _binary_op(impl, name, vjp_x, vjp_y, doc=None):
 
 # Python's operators already act elementwise on floats and arrays alike.
 add = _binary_op(operator.add, "add",
-                 lambda ans, x, y: lambda g: g, lambda ans, x, y: lambda g: g)
+                 lambda ans, x, y: lambda g: g, lambda ans, x, y: lambda g: g,
+                 derivatives=("1.0", "1.0"))
 subtract = _binary_op(operator.sub, "subtract",
-                      lambda ans, x, y: lambda g: g, lambda ans, x, y: lambda g: -g)
+                      lambda ans, x, y: lambda g: g, lambda ans, x, y: lambda g: -g,
+                      derivatives=("1.0", "-1.0"))
 multiply = _binary_op(operator.mul, "multiply",
-                      lambda ans, x, y: lambda g: g * y, lambda ans, x, y: lambda g: g * x)
+                      lambda ans, x, y: lambda g: g * y, lambda ans, x, y: lambda g: g * x,
+                      derivatives=("y", "x"))
 divide = _binary_op(_binary(np.divide, operator.truediv), "divide",
                     lambda ans, x, y: lambda g: _scaled(g, reciprocal(y)),
-                    lambda ans, x, y: lambda g: _scaled(-g, ans * reciprocal(y)))
-negative = _unary_op(np.negative, operator.neg, "negative", lambda ans, x: lambda g: -g)
+                    lambda ans, x, y: lambda g: _scaled(-g, ans * reciprocal(y)),
+                    derivatives=("1 / y", "-x / y ** 2"))
+negative = _unary_op(np.negative, operator.neg, "negative", lambda ans, x: lambda g: -g,
+                     derivative="-1.0")
 
 
 def _float_pow(x, y):
@@ -121,60 +152,90 @@ def _pow_vjp_exponent(ans, x, y):
     return vjp
 
 
-power = _binary_op(_binary(np.power, _float_pow), "power", _pow_vjp_base, _pow_vjp_exponent)
+power = _binary_op(_binary(np.power, _float_pow), "power", _pow_vjp_base, _pow_vjp_exponent,
+                   derivatives=("y * x ** (y - 1)", "x ** y * math.log(x)"))
 
 square = _unary_op(np.square, lambda x: x * x, "square",
-                   lambda ans, x: lambda g: g * 2.0 * x)
+                   lambda ans, x: lambda g: g * 2.0 * x,
+                   derivative="2 * x")
 reciprocal = _unary_op(np.reciprocal, lambda x: 1.0 / x, "reciprocal",
-                       lambda ans, x: lambda g: _scaled(-g, ans * ans))
-absolute = _unary_op(np.absolute, abs, "absolute", lambda ans, x: lambda g: g * sign(x))
-sign = _unary_op(np.sign, lambda x: float(np.sign(x)), "sign", _no_gradient)
-floor = _unary_op(np.floor, lambda x: float(math.floor(x)), "floor", _no_gradient)
-ceil = _unary_op(np.ceil, lambda x: float(math.ceil(x)), "ceil", _no_gradient)
-rint = _unary_op(np.round, lambda x: round(x, 0), "round", _no_gradient)
+                       lambda ans, x: lambda g: _scaled(-g, ans * ans),
+                       derivative="-1 / x ** 2")
+absolute = _unary_op(np.absolute, abs, "absolute", lambda ans, x: lambda g: g * sign(x),
+                     derivative="-1.0", at=-0.5)
+sign = _unary_op(np.sign, lambda x: float(np.sign(x)), "sign", _no_gradient,
+                 derivative="0.0")
+floor = _unary_op(np.floor, lambda x: float(math.floor(x)), "floor", _no_gradient,
+                  derivative="0.0", at=1.5)
+ceil = _unary_op(np.ceil, lambda x: float(math.ceil(x)), "ceil", _no_gradient,
+                 derivative="0.0", at=1.5)
+rint = _unary_op(np.round, lambda x: round(x, 0), "round", _no_gradient,
+                 derivative="0.0", at=1.25)
 
 # --- powers, exponentials and logarithms -------------------------------------------
 
 sqrt = _unary_op(np.sqrt, math.sqrt, "sqrt",
-                 lambda ans, x: lambda g: _scaled(g, 0.5 * reciprocal(ans)))
+                 lambda ans, x: lambda g: _scaled(g, 0.5 * reciprocal(ans)),
+                 derivative="0.5 / math.sqrt(x)")
 cbrt = _unary_op(np.cbrt, math.cbrt, "cbrt",
-                 lambda ans, x: lambda g: _scaled(g, reciprocal(3.0 * ans * ans)))
-exp = _unary_op(np.exp, math.exp, "exp", lambda ans, x: lambda g: g * ans)
-expm1 = _unary_op(np.expm1, math.expm1, "expm1", lambda ans, x: lambda g: g * (ans + 1.0))
-log = _unary_op(np.log, math.log, "log", lambda ans, x: lambda g: _scaled(g, reciprocal(x)))
+                 lambda ans, x: lambda g: _scaled(g, reciprocal(3.0 * ans * ans)),
+                 derivative="1 / (3 * x ** (2 / 3))")
+exp = _unary_op(np.exp, math.exp, "exp", lambda ans, x: lambda g: g * ans,
+                derivative="math.exp(x)")
+expm1 = _unary_op(np.expm1, math.expm1, "expm1", lambda ans, x: lambda g: g * (ans + 1.0),
+                  derivative="math.exp(x)")
+log = _unary_op(np.log, math.log, "log", lambda ans, x: lambda g: _scaled(g, reciprocal(x)),
+                derivative="1 / x")
 log1p = _unary_op(np.log1p, math.log1p, "log1p",
-                  lambda ans, x: lambda g: _scaled(g, reciprocal(1.0 + x)))
+                  lambda ans, x: lambda g: _scaled(g, reciprocal(1.0 + x)),
+                  derivative="1 / (1 + x)")
 log2 = _unary_op(np.log2, math.log2, "log2",
-                 lambda ans, x: lambda g: _scaled(g, reciprocal(x * math.log(2.0))))
+                 lambda ans, x: lambda g: _scaled(g, reciprocal(x * math.log(2.0))),
+                 derivative="1 / (x * math.log(2))")
 log10 = _unary_op(np.log10, math.log10, "log10",
-                  lambda ans, x: lambda g: _scaled(g, reciprocal(x * math.log(10.0))))
+                  lambda ans, x: lambda g: _scaled(g, reciprocal(x * math.log(10.0))),
+                  derivative="1 / (x * math.log(10))")
 
 # --- trigonometric and hyperbolic --------------------------------------------------
 
-sin = _unary_op(np.sin, math.sin, "sin", lambda ans, x: lambda g: g * cos(x))
-cos = _unary_op(np.cos, math.cos, "cos", lambda ans, x: lambda g: -g * sin(x))
-tan = _unary_op(np.tan, math.tan, "tan", lambda ans, x: lambda g: g * (1.0 + ans * ans))
+sin = _unary_op(np.sin, math.sin, "sin", lambda ans, x: lambda g: g * cos(x),
+                derivative="math.cos(x)")
+cos = _unary_op(np.cos, math.cos, "cos", lambda ans, x: lambda g: -g * sin(x),
+                derivative="-math.sin(x)")
+tan = _unary_op(np.tan, math.tan, "tan", lambda ans, x: lambda g: g * (1.0 + ans * ans),
+                derivative="1 / math.cos(x) ** 2")
 arcsin = _unary_op(np.arcsin, math.asin, "arcsin",
-                   lambda ans, x: lambda g: _scaled(g, reciprocal(sqrt(1.0 - x * x))))
+                   lambda ans, x: lambda g: _scaled(g, reciprocal(sqrt(1.0 - x * x))),
+                   derivative="1 / math.sqrt(1 - x * x)")
 arccos = _unary_op(np.arccos, math.acos, "arccos",
-                   lambda ans, x: lambda g: _scaled(-g, reciprocal(sqrt(1.0 - x * x))))
+                   lambda ans, x: lambda g: _scaled(-g, reciprocal(sqrt(1.0 - x * x))),
+                   derivative="-1 / math.sqrt(1 - x * x)")
 arctan = _unary_op(np.arctan, math.atan, "arctan",
-                   lambda ans, x: lambda g: g * reciprocal(1.0 + x * x))
+                   lambda ans, x: lambda g: g * reciprocal(1.0 + x * x),
+                   derivative="1 / (1 + x * x)")
 arctan2 = _binary_op(_binary(np.arctan2, math.atan2), "arctan2",
                      lambda ans, y, x: lambda g: _scaled(g, x * reciprocal(x * x + y * y)),
-                     lambda ans, y, x: lambda g: _scaled(-g, y * reciprocal(x * x + y * y)))
+                     lambda ans, y, x: lambda g: _scaled(-g, y * reciprocal(x * x + y * y)),
+                     derivatives=("y / (x * x + y * y)", "-x / (x * x + y * y)"))
 hypot = _binary_op(_binary(np.hypot, math.hypot), "hypot",
                    lambda ans, x, y: lambda g: _scaled(g, x * reciprocal(ans)),
-                   lambda ans, x, y: lambda g: _scaled(g, y * reciprocal(ans)))
-sinh = _unary_op(np.sinh, math.sinh, "sinh", lambda ans, x: lambda g: g * cosh(x))
-cosh = _unary_op(np.cosh, math.cosh, "cosh", lambda ans, x: lambda g: g * sinh(x))
-tanh = _unary_op(np.tanh, math.tanh, "tanh", lambda ans, x: lambda g: g * (1.0 - ans * ans))
+                   lambda ans, x, y: lambda g: _scaled(g, y * reciprocal(ans)),
+                   derivatives=("x / math.hypot(x, y)", "y / math.hypot(x, y)"))
+sinh = _unary_op(np.sinh, math.sinh, "sinh", lambda ans, x: lambda g: g * cosh(x),
+                 derivative="math.cosh(x)")
+cosh = _unary_op(np.cosh, math.cosh, "cosh", lambda ans, x: lambda g: g * sinh(x),
+                 derivative="math.sinh(x)")
+tanh = _unary_op(np.tanh, math.tanh, "tanh", lambda ans, x: lambda g: g * (1.0 - ans * ans),
+                 derivative="1 - math.tanh(x) ** 2")
 arcsinh = _unary_op(np.arcsinh, math.asinh, "arcsinh",
-                    lambda ans, x: lambda g: g * reciprocal(sqrt(x * x + 1.0)))
+                    lambda ans, x: lambda g: g * reciprocal(sqrt(x * x + 1.0)),
+                    derivative="1 / math.sqrt(x * x + 1)")
 arccosh = _unary_op(np.arccosh, math.acosh, "arccosh",
-                    lambda ans, x: lambda g: _scaled(g, reciprocal(sqrt(x * x - 1.0))))
+                    lambda ans, x: lambda g: _scaled(g, reciprocal(sqrt(x * x - 1.0))),
+                    derivative="1 / math.sqrt(x * x - 1)", at=1.5)
 arctanh = _unary_op(np.arctanh, math.atanh, "arctanh",
-                    lambda ans, x: lambda g: _scaled(g, reciprocal(1.0 - x * x)))
+                    lambda ans, x: lambda g: _scaled(g, reciprocal(1.0 - x * x)),
+                    derivative="1 / (1 - x * x)")
 
 # --- activations -------------------------------------------------------------------
 
@@ -206,17 +267,21 @@ def _softplus_float(x):
 
 sigmoid = _unary_op(_sigmoid_array, _sigmoid_float, "sigmoid",
                     lambda ans, x: lambda g: g * ans * (1.0 - ans),
-                    doc="Logistic function 1 / (1 + exp(-x)), computed without overflow.")
+                    doc="Logistic function 1 / (1 + exp(-x)), computed without overflow.",
+                    derivative="math.exp(-x) / (1 + math.exp(-x)) ** 2")
 relu = _unary_op(_relu_array, lambda x: x if x > 0 else 0.0, "relu",
                  lambda ans, x: lambda g: g * (x > 0),
-                 doc="max(x, 0) elementwise; its derivative at 0 is taken as 0.")
+                 doc="max(x, 0) elementwise; its derivative at 0 is taken as 0.",
+                 derivative="1.0")
 softplus = _unary_op(_softplus_array, _softplus_float, "softplus",
                      lambda ans, x: lambda g: g * sigmoid(x),
-                     doc="log(1 + exp(x)) elementwise, computed without overflow.")
+                     doc="log(1 + exp(x)) elementwise, computed without overflow.",
+                     derivative="1 / (1 + math.exp(-x))")
 
-logaddexp = builtin(_binary(np.logaddexp), "logaddexp", jvp=ELEMENTWISE,
-                    vjp=(lambda ans, x, y: lambda g: g * exp(x - ans),
-                         lambda ans, x, y: lambda g: g * exp(y - ans)))
+logaddexp = _binary_op(_binary(np.logaddexp), "logaddexp",
+                       lambda ans, x, y: lambda g: g * exp(x - ans),
+                       lambda ans, x, y: lambda g: g * exp(y - ans),
+                       derivatives=("1 / (1 + math.exp(y - x))", "1 / (1 + math.exp(x - y))"))
 
 
 def _max_share(x, y):
@@ -229,10 +294,12 @@ def _max_share(x, y):
 
 maximum = _binary_op(_binary(np.maximum), "maximum",
                      lambda ans, x, y: lambda g: g * _max_share(x, y),
-                     lambda ans, x, y: lambda g: g * _max_share(y, x))
+                     lambda ans, x, y: lambda g: g * _max_share(y, x),
+                     derivatives=("0.0", "1.0"))
 minimum = _binary_op(_binary(np.minimum), "minimum",
                      lambda ans, x, y: lambda g: g * _max_share(y, x),
-                     lambda ans, x, y: lambda g: g * _max_share(x, y))
+                     lambda ans, x, y: lambda g: g * _max_share(x, y),
+                     derivatives=("1.0", "0.0"))
 
 
 def _clip_impl(x, a_min=None, a_max=None):
@@ -249,8 +316,13 @@ def _clip_vjp(ans, x, a_min=None, a_max=None):
     return lambda g: g * inside
 
 
-clip = builtin(_clip_impl, "clip", jvp=ELEMENTWISE, vjp=(_clip_vjp,),
-               doc="Limit x to [a_min, a_max]; the gradient passes where a_min <= x <= a_max.")
+clip = builtin(_clip_impl, "clip", jvp=ELEMENTWISE, vjp=(_clip_vjp,), doc="""
+    Limit x to [a_min, a_max]; the gradient passes where a_min <= x <= a_max.
+
+        >>> import numpy as np, revad as rv
+        >>> rv.grad(lambda x: rv.sum(rv.clip(x, -1.0, 1.0)))(np.array([-2.0, 0.5, 1.0]))
+        array([0., 1., 1.])
+    """)
 
 
 def _where_impl(condition, x, y):
@@ -265,5 +337,13 @@ where = builtin(_where_impl, "where", jvp=ELEMENTWISE, nondiff=(0,),
                 vjp=(None,
                      lambda ans, c, x, y: lambda g: where(c, g, 0.0),
                      lambda ans, c, x, y: lambda g: where(c, 0.0, g)),
-                doc="Elementwise choice: x where condition holds, else y "
-                    "(differentiable in x and y).")
+                doc="""
+    Elementwise choice: x where `condition` holds, else y (differentiable in x and y).
+
+    The unselected branch gets a zero cotangent, even where its own derivative is
+    infinite or nan:
+
+        >>> import revad as rv
+        >>> rv.grad(lambda x: rv.where(x > 0, rv.sqrt(x), 0.0))(-4.0)
+        0.0
+    """)

@@ -9,7 +9,12 @@ from .shape import broadcast_to, ndim_of, ravel, reshape, shape_of, sum_to, swap
 
 
 def _matmul_impl(a, b):
-    return np.matmul(a, b)
+    return _python_scalar(np.matmul(a, b))
+
+
+def _python_scalar(out):
+    """A float64 scalar result as a Python float, as revad's other ops give."""
+    return float(out) if type(out) is np.float64 else out
 
 
 def _as_matrices(a, b, g):
@@ -48,8 +53,14 @@ def _matmul_vjp_b(ans, a, b):
 
 
 matmul = builtin(_matmul_impl, "matmul", vjp=(_matmul_vjp_a, _matmul_vjp_b),
-                 jvp=MULTILINEAR,
-                 doc="Matrix product with NumPy's rules for 1-d and stacked (batched) operands.")
+                 jvp=MULTILINEAR, doc="""
+    Matrix product with NumPy's rules for 1-d and stacked (batched) operands.
+
+        >>> import numpy as np, revad as rv
+        >>> A, x = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 1.0])
+        >>> rv.grad(lambda x: rv.sum(rv.matmul(A, x)))(x)   # A^T 1
+        array([4., 6.])
+    """)
 
 
 # --- einsum ------------------------------------------------------------------------
@@ -90,7 +101,7 @@ def _parse_einsum(subscripts, shapes):
 
 
 def _einsum_impl(*operands, subscripts):
-    return np.einsum(subscripts, *operands)
+    return _python_scalar(np.einsum(subscripts, *operands))
 
 
 def _einsum_vjp(i, ans, *operands, subscripts):
@@ -137,7 +148,13 @@ defjvp_argnum(_einsum, _einsum_jvp)
 
 
 def einsum(subscripts, *operands):
-    """Einstein summation (see numpy.einsum), differentiable in every operand."""
+    """Einstein summation (see numpy.einsum), differentiable in every operand.
+
+        >>> import numpy as np, revad as rv
+        >>> rv.grad(lambda a: rv.einsum("ii->", a))(np.ones((2, 2)))   # d trace = I
+        array([[1., 0.],
+               [0., 1.]])
+    """
     if not isinstance(subscripts, str):
         raise TypeError("einsum needs the subscripts string first (the interleaved "
                         "operand/sublist form is not supported)")
@@ -145,7 +162,12 @@ def einsum(subscripts, *operands):
 
 
 def tensordot(a, b, axes=2):
-    """Sum of products over the given axes of a and b (see numpy.tensordot)."""
+    """Sum of products over the given axes of a and b (see numpy.tensordot).
+
+        >>> import numpy as np, revad as rv
+        >>> rv.tensordot(np.ones((2, 3)), np.ones((3, 4)), axes=1).shape
+        (2, 4)
+    """
     na, nb = ndim_of(a), ndim_of(b)
     if np.ndim(axes) == 0:
         axes_a, axes_b = list(range(na - axes, na)), list(range(axes))
@@ -164,7 +186,12 @@ def tensordot(a, b, axes=2):
 
 
 def dot(a, b):
-    """Dot product with NumPy's rules (matmul for 1-d/2-d, tensordot beyond)."""
+    """Dot product with NumPy's rules (matmul for 1-d/2-d, tensordot beyond).
+
+        >>> import numpy as np, revad as rv
+        >>> rv.grad(lambda a: rv.dot(a, a))(np.array([1.0, 2.0]))
+        array([2., 4.])
+    """
     na, nb = ndim_of(a), ndim_of(b)
     if na == 0 or nb == 0:
         return a * b
@@ -174,17 +201,32 @@ def dot(a, b):
 
 
 def inner(a, b):
-    """Sum of products over the last axes (see numpy.inner)."""
+    """Sum of products over the last axes (see numpy.inner).
+
+        >>> import numpy as np, revad as rv
+        >>> rv.inner(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+        11.0
+    """
     if ndim_of(a) == 0 or ndim_of(b) == 0:
         return a * b
     return tensordot(a, b, axes=([-1], [-1]))
 
 
 def outer(a, b):
-    """Outer product of the flattened a and b."""
+    """Outer product of the flattened a and b.
+
+        >>> import numpy as np, revad as rv
+        >>> rv.grad(lambda a: rv.sum(rv.outer(a, np.array([1.0, 2.0]))))(np.ones(2))
+        array([3., 3.])
+    """
     return reshape(ravel(a), (-1, 1)) * reshape(ravel(b), (1, -1))
 
 
 def vdot(a, b):
-    """Dot product of the flattened a and b."""
+    """Dot product of the flattened a and b.
+
+        >>> import numpy as np, revad.numpy as rnp
+        >>> rnp.vdot(np.ones((2, 2)), np.ones((2, 2)))
+        4.0
+    """
     return matmul(ravel(a), ravel(b))
