@@ -84,7 +84,8 @@ class Primitive:
         6.0
     """
 
-    __slots__ = ("name", "impl", "vjps", "jvps", "nondiff", "index", "__dict__")
+    __slots__ = ("name", "impl", "vjps", "jvps", "batched_jvps", "elementwise", "nondiff",
+                 "index", "__dict__")
 
     def __init__(self, impl, name=None, nondiff=()):
         self.impl = impl
@@ -93,6 +94,10 @@ class Primitive:
         self.name = name or impl.__name__
         self.vjps = ()
         self.jvps = ()
+        # For a batch of tangents stacked on a leading axis (see revad.forward): rules
+        # that take such a batch, or True where the JVP rules broadcast over it.
+        self.batched_jvps = None
+        self.elementwise = False
         self.nondiff = frozenset(nondiff)
         self.__doc__ = impl.__doc__
         self.__wrapped__ = impl
@@ -211,6 +216,11 @@ def defjvp_argnum(prim, rule):
         (3.0, 3.0)
     """
     _as_primitive(prim, "defjvp_argnum").jvps = _RulesByArgnum(rule)
+
+
+def rules_by_argnum(rule):
+    """One rule for every argument of a variadic primitive, told which argument."""
+    return _RulesByArgnum(rule)
 
 
 def defvjp_argnum(prim, maker):

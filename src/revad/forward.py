@@ -6,7 +6,15 @@ is recorded, so memory does not grow with the length of the computation. Levels 
 with those of reverse mode (see `revad.core`): the JVP rules are written with revad's
 functions, so forward-over-reverse (Hessian-vector products, `hessian`) and any other
 mix compose.
+
+A Dual may carry a *batch* of tangents, stacked on a leading axis (`jacfwd` pushes all
+basis vectors through one evaluation this way). Elementwise rules broadcast over the
+batch once the tangent is aligned to the output's rank; primitives with a
+`batched_jvps` rule handle the batch axis themselves; any other primitive is applied
+to one tangent of the batch at a time, which is slower but always right.
 """
+import numpy as np
+
 from .core import Tracer, bind, value_of
 
 __all__ = ["Dual", "fit_tangent"]
@@ -15,12 +23,13 @@ __all__ = ["Dual", "fit_tangent"]
 class Dual(Tracer):
     """A value with a tangent, at one forward-mode level (made by `revad.jvp`)."""
 
-    __slots__ = ("_value", "_tangent", "_level")
+    __slots__ = ("_value", "_tangent", "_level", "_batch")
 
-    def __init__(self, value, tangent, level):
+    def __init__(self, value, tangent, level, batch=0):
         self._value = value
         self._tangent = tangent
         self._level = level
+        self._batch = batch  # the number of stacked tangents, or 0 for a single one
 
     def __repr__(self):
         return f"Dual({self._value!r}, tangent={self._tangent!r})"
@@ -42,6 +51,7 @@ class Dual(Tracer):
                 tangents.append(None)
         primals = tuple(primals)
         ans = bind(prim, primals, params)
+        batch = self._batch
         rules = prim.jvps
         tangent = None
         for i, t in enumerate(tangents):
@@ -53,16 +63,49 @@ class Dual(Tracer):
                 rule = None
             if rule is None:
                 raise NotImplementedError(f"no JVP rule for '{prim.name}' w.r.t. argument {i}")
-            ti = rule(t, ans, *primals, **params)
+            if batch:
+                ti = _batched_tangent(prim, i, rule, t, ans, primals, params, batch)
+            else:
+                ti = rule(t, ans, *primals, **params)
             if ti is not None:
                 tangent = ti if tangent is None else tangent + ti
         if tangent is None:
             return ans
-        return Dual(ans, fit_tangent(tangent, ans), level)
+        return Dual(ans, fit_tangent(tangent, ans, batch), level, batch)
 
 
-def fit_tangent(t, ans):
-    """Shape the tangent `t` like the value `ans`: rules may leave a tangent that
-    broadcasts to the output (the JVP of ``x + y`` w.r.t. x is x's tangent)."""
+def _batched_tangent(prim, i, rule, t, ans, primals, params, batch):
+    """The output tangents for a batch `t` of tangents of argument i (stacked on axis 0)."""
+    from .ops.shape import ndim_of, reshape, shape_of, stack
+    if prim.elementwise:
+        extra = ndim_of(ans) - ndim_of(primals[i])
+        if extra > 0:
+            t = reshape(t, (batch,) + (1,) * extra + shape_of(primals[i]))
+        return rule(t, ans, *primals, **params)
+    batched = prim.batched_jvps
+    if batched is not None and batched[i] is not None:
+        return batched[i](t, ans, *primals, **params)
+    return stack([fit_tangent(rule(t[k], ans, *primals, **params), ans)
+                  for k in range(batch)])
+
+
+def fit_tangent(t, ans, batch=0):
+    """Shape the tangent `t` like the value `ans` (with the batch axis first, if any):
+    rules may leave a tangent that broadcasts to the output (the JVP of ``x + y``
+    w.r.t. x is x's tangent)."""
     from .ops.shape import broadcast_to, fit_to
-    return fit_to(t, ans, broadcast_to)
+    if not batch:
+        return fit_to(t, ans, broadcast_to)
+    return fit_to(t, _BatchShape(ans, batch), broadcast_to)
+
+
+class _BatchShape:
+    """Stands for the value of a batch of tangents in `fit_to`: the shape of `ans`
+    with the batch axis in front, and its kind of number."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, ans, batch):
+        v = value_of(ans)
+        self.shape = (batch,) + np.shape(v)
+        self.dtype = np.dtype(np.float64) if type(v) is float else v.dtype

@@ -8,7 +8,8 @@ ELEMENTWISE = "elementwise"
 MULTILINEAR = "multilinear"
 
 
-def builtin(impl, name, *, vjp=(), jvp=(), nondiff=(), unary=False, doc=None):
+def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, nondiff=(), unary=False,
+            doc=None):
     """Register a built-in primitive with its reverse- and forward-mode rules.
 
     `vjp` and `jvp` give one rule per argument. `jvp` may instead be ELEMENTWISE: the
@@ -16,6 +17,9 @@ def builtin(impl, name, *, vjp=(), jvp=(), nondiff=(), unary=False, doc=None):
     each JVP rule is its VJP rule applied to the tangent; or MULTILINEAR: the
     primitive is linear in each argument separately (a product, a reshape), so its JVP
     w.r.t. an argument is the primitive itself with the tangent in that argument's place.
+
+    `batched_jvp` gives, per argument, a forward rule for a batch of tangents stacked
+    on a leading axis (see `revad.forward`); elementwise primitives need none.
 
     Returns the public function (the primitive is its ``.primitive``): for `unary`
     primitives, those of one argument and no parameters, a faster specialised one.
@@ -28,11 +32,13 @@ def builtin(impl, name, *, vjp=(), jvp=(), nondiff=(), unary=False, doc=None):
     defvjp(prim, *vjp)
     function = unary_function(prim) if unary else _function(prim)
     if jvp == ELEMENTWISE:
+        prim.elementwise = True
         jvp = tuple(None if rule is None else _jvp_from_vjp(rule) for rule in vjp)
     elif jvp == MULTILINEAR:
         jvp = tuple(None if i in prim.nondiff else _jvp_by_substitution(function, i)
                     for i in range(len(vjp)))
     defjvp(prim, *jvp)
+    prim.batched_jvps = batched_jvp
     PRIMITIVES[name] = prim
     return function
 

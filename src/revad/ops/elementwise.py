@@ -19,6 +19,7 @@ import operator
 
 import numpy as np
 
+from ..core import value_of
 from ._registry import ELEMENTWISE, builtin
 
 _MATH_ERRORS = (ValueError, OverflowError, ZeroDivisionError)
@@ -70,7 +71,8 @@ def _scaled(g, d):
     out = g * d
     if type(out) is float:
         return 0.0 if g == 0 else out
-    return where(g == 0, 0.0, out)
+    zero = value_of(g) == 0
+    return where(zero, 0.0, out) if np.any(zero) else out
 
 
 def _unary_op(np_fn, math_fn, name, vjp, derivative, at=0.5, doc=None):
@@ -139,6 +141,8 @@ def _pow_vjp_base(ans, x, y):
     # y * x**(y-1), but 0 where y == 0 (x**0 is constant, even at x == 0 where
     # x**(y-1) is infinite) and never through log(x), so x**2 at x < 0 is exact.
     def vjp(g):
+        if np.ndim(value_of(y)) == 0:  # the common x**2: decide once, not per entry
+            return 0.0 * g if value_of(y) == 0 else _scaled(g, y * power(x, y - 1))
         return _scaled(g, where(y == 0, 0.0, y * power(x, where(y == 0, 1.0, y - 1))))
     return vjp
 

@@ -3,7 +3,7 @@ import string
 
 import numpy as np
 
-from ..core import defjvp_argnum, defvjp_argnum
+from ..core import defjvp_argnum, defvjp_argnum, rules_by_argnum
 from ._registry import MULTILINEAR, builtin
 from .shape import broadcast_to, ndim_of, ravel, reshape, shape_of, sum_to, swapaxes
 
@@ -26,6 +26,12 @@ def _as_matrices(a, b, g):
         b = reshape(b, (-1, 1))
         g = reshape(g, shape_of(g) + (1,))
     return a, b, g
+
+
+def _batched_matmul_b(t, ans, a, b):
+    if ndim_of(b) == 1:  # a batch of vectors is a stack of matrices to matmul
+        return reshape(matmul(a, reshape(t, shape_of(t) + (1,))), shape_of(t)[:1] + shape_of(ans))
+    return matmul(a, t)
 
 
 def _as_operand_shape(grad, operand, as_matrix):
@@ -53,7 +59,8 @@ def _matmul_vjp_b(ans, a, b):
 
 
 matmul = builtin(_matmul_impl, "matmul", vjp=(_matmul_vjp_a, _matmul_vjp_b),
-                 jvp=MULTILINEAR, doc="""
+                 jvp=MULTILINEAR,
+                 batched_jvp=(lambda t, ans, a, b: matmul(t, b), _batched_matmul_b), doc="""
     Matrix product with NumPy's rules for 1-d and stacked (batched) operands.
 
         >>> import numpy as np, revad as rv
@@ -142,9 +149,18 @@ def _einsum_jvp(i, t, ans, *operands, subscripts):
     return _einsum(*operands[:i], t, *operands[i + 1:], subscripts=subscripts)
 
 
+def _batched_einsum_jvp(i, t, ans, *operands, subscripts):
+    inputs, output = _parse_einsum(subscripts, [shape_of(o) for o in operands])
+    batch = next(c for c in string.ascii_letters if c not in "".join(inputs) + output)
+    inputs[i] = batch + inputs[i]
+    spec = ",".join(inputs) + "->" + batch + output
+    return _einsum(*operands[:i], t, *operands[i + 1:], subscripts=spec)
+
+
 _einsum = builtin(_einsum_impl, "einsum")
 defvjp_argnum(_einsum, _einsum_vjp)
 defjvp_argnum(_einsum, _einsum_jvp)
+_einsum.primitive.batched_jvps = rules_by_argnum(_batched_einsum_jvp)
 
 
 def einsum(subscripts, *operands):

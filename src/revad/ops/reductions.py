@@ -46,7 +46,15 @@ def _reduce(np_fn):
 sum = builtin(_reduce(np.sum), "sum", jvp=MULTILINEAR,
               vjp=(lambda ans, x, axis=None, keepdims=False:
                    lambda g: _spread(g, x, axis, keepdims),),
-                   doc="Sum of entries over the given axes (all by default).")
+              batched_jvp=(lambda t, ans, x, axis=None, keepdims=False:
+                           sum(t, _past_batch(axis, x), keepdims),),
+                   doc="""
+    Sum of entries over the given axes (all by default).
+
+        >>> import numpy as np, revad as rv
+        >>> rv.grad(lambda x: rv.sum(x * x))(np.array([1.0, 2.0]))
+        array([2., 4.])
+    """)
 
 
 def _count(x, axis):
@@ -55,18 +63,33 @@ def _count(x, axis):
 
 
 def mean(x, axis=None, keepdims=False):
-    """Arithmetic mean over the given axes."""
+    """Arithmetic mean over the given axes.
+
+        >>> import numpy as np, revad as rv
+        >>> rv.grad(rv.mean)(np.ones(4))
+        array([0.25, 0.25, 0.25, 0.25])
+    """
     return sum(x, axis, keepdims) / _count(x, axis)
 
 
 def var(x, axis=None, ddof=0, keepdims=False):
-    """Variance over the given axes, with `ddof` as in numpy.var."""
+    """Variance over the given axes, with `ddof` as in numpy.var.
+
+        >>> import numpy as np, revad as rv
+        >>> rv.grad(rv.var)(np.array([1.0, 3.0]))   # 2 (x - mean) / n
+        array([-1.,  1.])
+    """
     centred = x - mean(x, axis, keepdims=True)
     return sum(centred * centred, axis, keepdims) / (_count(x, axis) - ddof)
 
 
 def std(x, axis=None, ddof=0, keepdims=False):
-    """Standard deviation over the given axes (its gradient is infinite where it is 0)."""
+    """Standard deviation over the given axes (its gradient is infinite where it is 0).
+
+        >>> import numpy as np, revad as rv
+        >>> rv.grad(rv.std)(np.array([1.0, 3.0]))
+        array([-0.5,  0.5])
+    """
     return sqrt(var(x, axis, ddof, keepdims))
 
 
@@ -79,7 +102,15 @@ def _rules_from_local_derivative(local):
     def jvp(t, ans, x, axis=None, keepdims=False):
         return sum(t * local(ans, x, axis, keepdims), axis, keepdims)
 
-    return {"vjp": (vjp,), "jvp": (jvp,)}
+    def batched_jvp(t, ans, x, axis=None, keepdims=False):
+        return sum(t * local(ans, x, axis, keepdims), _past_batch(axis, x), keepdims)
+
+    return {"vjp": (vjp,), "jvp": (jvp,), "batched_jvp": (batched_jvp,)}
+
+
+def _past_batch(axis, x):
+    """Reduction axes of x, as axes of a batch of tangents stacked on axis 0."""
+    return tuple(a + 1 for a in normalize_axes(axis, np.ndim(value_of(x))))
 
 
 def _prod_local(ans, x, axis, keepdims):
@@ -95,7 +126,13 @@ def _prod_local(ans, x, axis, keepdims):
 
 
 prod = builtin(_reduce(np.prod), "prod", **_rules_from_local_derivative(_prod_local),
-               doc="Product of entries over the given axes; its gradient is exact at zeros.")
+               doc="""
+    Product of entries over the given axes; its gradient is exact at zeros.
+
+        >>> import numpy as np, revad as rv
+        >>> rv.grad(rv.prod)(np.array([2.0, 0.0, 3.0]))
+        array([0., 6., 0.])
+    """)
 
 
 def _extremum_local(ans, x, axis, keepdims):
@@ -105,9 +142,22 @@ def _extremum_local(ans, x, axis, keepdims):
 
 
 max = builtin(_reduce(np.max), "max", **_rules_from_local_derivative(_extremum_local),
-              doc="Largest entry over the given axes; tied maxima share the gradient evenly.")
+              doc="""
+    Largest entry over the given axes; tied maxima share the gradient evenly.
+
+        >>> import numpy as np, revad as rv
+        >>> rv.grad(rv.max)(np.array([1.0, 3.0, 3.0]))
+        array([0. , 0.5, 0.5])
+    """)
 min = builtin(_reduce(np.min), "min", **_rules_from_local_derivative(_extremum_local),
-              doc="Smallest entry over the given axes; tied minima share the gradient evenly.")
+              doc="""
+    Smallest entry over the given axes; tied minima share the gradient evenly.
+
+        >>> import numpy as np, revad as rv
+        >>> rv.grad(lambda x: rv.sum(rv.min(x, axis=1)))(np.array([[1.0, 2.0], [4.0, 3.0]]))
+        array([[1., 0.],
+               [0., 1.]])
+    """)
 
 
 def _logsumexp_impl(x, axis=None, keepdims=False):
@@ -128,7 +178,13 @@ def _logsumexp_local(ans, x, axis, keepdims):
 
 logsumexp = builtin(_logsumexp_impl, "logsumexp",
                     **_rules_from_local_derivative(_logsumexp_local),
-                    doc="log(sum(exp(x))) over the given axes, computed without overflow.")
+                    doc="""
+    log(sum(exp(x))) over the given axes, computed without overflow.
+
+        >>> import numpy as np, revad as rv
+        >>> rv.grad(rv.logsumexp)(np.array([1000.0, 1000.0]))   # softmax
+        array([0.5, 0.5])
+    """)
 
 
 def _norm_impl(x, axis=None, keepdims=False):
@@ -214,5 +270,18 @@ def _cumsum_vjp(ans, x, axis=None):
     return vjp
 
 
+def _batched_cumsum(t, ans, x, axis=None):
+    if axis is None:
+        return cumsum(reshape(t, (shape_of(t)[0], -1)), 1)
+    return cumsum(t, axis % np.ndim(value_of(x)) + 1)
+
+
 cumsum = builtin(_cumsum_impl, "cumsum", vjp=(_cumsum_vjp,), jvp=MULTILINEAR,
-                 doc="Running sum along `axis` (of the flattened array when axis is None).")
+                 batched_jvp=(_batched_cumsum,),
+                 doc="""
+    Running sum along `axis` (of the flattened array when axis is None).
+
+        >>> import numpy as np, revad as rv
+        >>> rv.grad(lambda x: rv.sum(rv.cumsum(x)))(np.ones(3))
+        array([3., 2., 1.])
+    """)

@@ -7,7 +7,7 @@ no rule of their own.
 """
 import numpy as np
 
-from ..core import Tracer, defjvp_argnum, defvjp_argnum, value_of
+from ..core import Tracer, defjvp_argnum, defvjp_argnum, rules_by_argnum, value_of
 from ._registry import MULTILINEAR, builtin
 
 
@@ -58,12 +58,60 @@ def _broadcast_to_impl(x, shape):
     return np.broadcast_to(x, shape)
 
 
+# Forward rules for a batch of tangents stacked on axis 0 (see revad.forward): the
+# primitive applied with its axes and shapes shifted past the batch axis.
+
+def _batch_of(t):
+    return shape_of(t)[0]
+
+
+def _batched_sum_to(t, ans, x, shape):
+    # sum_to sums leading axes: move the batch axis out of the way first
+    moved = sum_to(moveaxis(t, 0, -1), tuple(shape) + (_batch_of(t),))
+    return moveaxis(moved, -1, 0)
+
+
+def _batched_broadcast_to(t, ans, x, shape):
+    extra = len(shape) - ndim_of(x)
+    t = reshape(t, (_batch_of(t),) + (1,) * extra + shape_of(x))
+    return broadcast_to(t, (_batch_of(t),) + tuple(shape))
+
+
+def _batched_reshape(t, ans, x, shape):
+    return reshape(t, (_batch_of(t),) + tuple(np.atleast_1d(shape).tolist()))
+
+
+def _batched_transpose(t, ans, x, axes=None):
+    n = ndim_of(x)
+    axes = range(n - 1, -1, -1) if axes is None else axes
+    return transpose(t, (0,) + tuple(a % n + 1 for a in axes))
+
+
+def _batched_index(index):
+    return (slice(None),) + (index if isinstance(index, tuple) else (index,))
+
+
 sum_to = builtin(_sum_to_impl, "sum_to", jvp=MULTILINEAR,
+                 batched_jvp=(_batched_sum_to,),
                  vjp=(lambda ans, x, shape: lambda g: broadcast_to(g, shape_of(x)),),
-                 doc="Sum x down to `shape` (the adjoint of broadcast_to).")
+                 doc="""
+    Sum x down to `shape` (the adjoint of broadcast_to).
+
+        >>> import numpy as np
+        >>> from revad.ops.shape import sum_to
+        >>> sum_to(np.ones((2, 3)), (1, 3))
+        array([[2., 2., 2.]])
+    """)
 broadcast_to = builtin(_broadcast_to_impl, "broadcast_to", jvp=MULTILINEAR,
+                       batched_jvp=(_batched_broadcast_to,),
                        vjp=(lambda ans, x, shape: lambda g: sum_to(g, shape_of(x)),),
-                       doc="Broadcast x to `shape` without copying (see numpy.broadcast_to).")
+                       doc="""
+    Broadcast x to `shape` without copying (see numpy.broadcast_to).
+
+        >>> import numpy as np, revad as rv
+        >>> rv.grad(lambda x: rv.sum(rv.broadcast_to(x, (4, 2))))(np.ones(2))
+        array([4., 4.])
+    """)
 
 
 def _astype_impl(x, dtype):
@@ -83,7 +131,15 @@ def _astype_vjp(ans, x, dtype):
 
 
 astype = builtin(_astype_impl, "astype", jvp=MULTILINEAR, vjp=(_astype_vjp,),
-                 doc="x converted to a floating `dtype`; the gradient is converted back.")
+                 batched_jvp=(lambda t, ans, x, dtype: astype(t, dtype),),
+                 doc="""
+    x converted to a floating `dtype`; the gradient is converted back.
+
+        >>> import numpy as np, revad as rv
+        >>> from revad.ops.shape import astype
+        >>> rv.grad(lambda x: rv.sum(astype(x, np.float32)))(np.ones(2)).dtype
+        dtype('float64')
+    """)
 
 
 def fit_to(x, target, fix_shape):
@@ -92,7 +148,7 @@ def fit_to(x, target, fix_shape):
     the kind of number (a Python float, or target's dtype)."""
     tv = value_of(target)
     xv = value_of(x)
-    shape = np.shape(tv)
+    shape = tv.shape if hasattr(tv, "shape") else np.shape(tv)
     if np.shape(xv) != shape:
         x = fix_shape(x, shape)
         xv = value_of(x)
@@ -110,8 +166,15 @@ def _reshape_impl(x, shape):
 
 
 reshape = builtin(_reshape_impl, "reshape", jvp=MULTILINEAR,
+                  batched_jvp=(_batched_reshape,),
                   vjp=(lambda ans, x, shape: lambda g: reshape(g, shape_of(x)),),
-                  doc="x with a new shape and the same entries (see numpy.reshape).")
+                  doc="""
+    x with a new shape and the same entries (see numpy.reshape).
+
+        >>> import numpy as np, revad as rv
+        >>> rv.grad(lambda x: rv.reshape(x, (2, 2))[0, 1])(np.zeros(4))
+        array([0., 1., 0., 0.])
+    """)
 
 
 def _transpose_impl(x, axes=None):
@@ -124,18 +187,35 @@ def _transpose_vjp(ans, x, axes=None):
 
 
 transpose = builtin(_transpose_impl, "transpose", jvp=MULTILINEAR, vjp=(_transpose_vjp,),
-                    doc="Permute the axes of x (reverse them by default).")
+                    batched_jvp=(_batched_transpose,),
+                    doc="""
+    Permute the axes of x (reverse them by default).
+
+        >>> import numpy as np, revad as rv
+        >>> rv.transpose(np.ones((2, 3, 4)), (2, 0, 1)).shape
+        (4, 2, 3)
+    """)
 
 
 def swapaxes(x, axis1, axis2):
-    """x with two axes interchanged."""
+    """x with two axes interchanged.
+
+        >>> import numpy as np, revad as rv
+        >>> rv.swapaxes(np.ones((2, 3)), 0, 1).shape
+        (3, 2)
+    """
     perm = list(range(ndim_of(x)))
     perm[axis1], perm[axis2] = perm[axis2], perm[axis1]
     return transpose(x, tuple(perm))
 
 
 def moveaxis(x, source, destination):
-    """x with axes moved to new positions (see numpy.moveaxis)."""
+    """x with axes moved to new positions (see numpy.moveaxis).
+
+        >>> import numpy as np, revad as rv
+        >>> rv.moveaxis(np.ones((2, 3, 4)), 0, -1).shape
+        (3, 4, 2)
+    """
     n = ndim_of(x)
     src = [s % n for s in np.atleast_1d(source)]
     dst = [d % n for d in np.atleast_1d(destination)]
@@ -146,17 +226,32 @@ def moveaxis(x, source, destination):
 
 
 def expand_dims(x, axis):
-    """x with new length-1 axes at the given positions."""
+    """x with new length-1 axes at the given positions.
+
+        >>> import numpy as np, revad as rv
+        >>> rv.expand_dims(np.ones(3), 0).shape
+        (1, 3)
+    """
     return reshape(x, np.expand_dims(np.empty(shape_of(x), bool), axis).shape)
 
 
 def squeeze(x, axis=None):
-    """x without length-1 axes (all of them, or those given)."""
+    """x without length-1 axes (all of them, or those given).
+
+        >>> import numpy as np, revad as rv
+        >>> rv.squeeze(np.ones((1, 3, 1))).shape
+        (3,)
+    """
     return reshape(x, np.squeeze(np.empty(shape_of(x), bool), axis).shape)
 
 
 def ravel(x):
-    """x flattened to one dimension."""
+    """x flattened to one dimension.
+
+        >>> import numpy as np, revad.numpy as rnp
+        >>> rnp.ravel(np.ones((2, 3))).shape
+        (6,)
+    """
     return reshape(x, (-1,))
 
 
@@ -184,13 +279,25 @@ def _concat_jvp(i, t, ans, *arrays, axis=0):
     return _concatenate(*parts, axis=axis)
 
 
+def _batched_concat_jvp(i, t, ans, *arrays, axis=0):
+    batch = _batch_of(t)
+    parts = [t if j == i else np.zeros((batch,) + shape_of(a)) for j, a in enumerate(arrays)]
+    return _concatenate(*parts, axis=axis % ndim_of(arrays[0]) + 1)
+
+
 _concatenate = builtin(_concat_impl, "concatenate")
 defvjp_argnum(_concatenate, _concat_vjp)
 defjvp_argnum(_concatenate, _concat_jvp)
+_concatenate.primitive.batched_jvps = rules_by_argnum(_batched_concat_jvp)
 
 
 def concatenate(arrays, axis=0):
-    """Join a sequence of arrays along an existing axis."""
+    """Join a sequence of arrays along an existing axis.
+
+        >>> import numpy as np, revad as rv
+        >>> rv.grad(lambda x: rv.sum(rv.concatenate([x, 2.0 * x])))(np.ones(2))
+        array([3., 3.])
+    """
     arrays = tuple(arrays)
     if not arrays:
         raise ValueError("concatenate needs at least one array")
@@ -199,7 +306,12 @@ def concatenate(arrays, axis=0):
 
 
 def stack(arrays, axis=0):
-    """Join a sequence of same-shaped arrays along a new axis."""
+    """Join a sequence of same-shaped arrays along a new axis.
+
+        >>> import numpy as np, revad as rv
+        >>> rv.stack([np.ones(3), np.zeros(3)], axis=1).shape
+        (3, 2)
+    """
     arrays = tuple(arrays)
     if not arrays:
         raise ValueError("stack needs at least one array")
@@ -211,7 +323,12 @@ def stack(arrays, axis=0):
 
 
 def split(x, indices_or_sections, axis=0):
-    """Split x into a list of sub-arrays along `axis` (see numpy.split)."""
+    """Split x into a list of sub-arrays along `axis` (see numpy.split).
+
+        >>> import numpy as np, revad as rv
+        >>> rv.grad(lambda x: rv.sum(rv.split(x, 2)[1]))(np.ones(4))
+        array([0., 0., 1., 1.])
+    """
     n = shape_of(x)[axis]
     bounds = np.split(np.arange(n), indices_or_sections)
     out = []
@@ -224,7 +341,12 @@ def split(x, indices_or_sections, axis=0):
 
 
 def tile(x, reps):
-    """x repeated `reps` times along each axis (see numpy.tile)."""
+    """x repeated `reps` times along each axis (see numpy.tile).
+
+        >>> import numpy as np, revad as rv
+        >>> rv.grad(lambda x: rv.sum(rv.tile(x, 3)))(np.ones(2))
+        array([3., 3.])
+    """
     reps = tuple(np.atleast_1d(reps).tolist())
     shape = shape_of(x)
     d = max(len(shape), len(reps))
@@ -238,7 +360,12 @@ def tile(x, reps):
 
 
 def repeat(x, repeats, axis=None):
-    """Each element of x repeated (see numpy.repeat)."""
+    """Each element of x repeated (see numpy.repeat).
+
+        >>> import numpy as np, revad as rv
+        >>> rv.grad(lambda x: rv.sum(rv.repeat(x, [1, 3])))(np.ones(2))
+        array([1., 3.])
+    """
     if axis is None:
         x, axis = ravel(x), 0
     n = shape_of(x)[axis]
@@ -246,7 +373,12 @@ def repeat(x, repeats, axis=None):
 
 
 def flip(x, axis=None):
-    """x with the order of entries reversed along the given axes."""
+    """x with the order of entries reversed along the given axes.
+
+        >>> import numpy as np, revad as rv
+        >>> rv.flip(np.array([1.0, 2.0, 3.0]))
+        array([3., 2., 1.])
+    """
     index = [slice(None)] * ndim_of(x)
     for a in normalize_axes(axis, ndim_of(x)):
         index[a] = slice(None, None, -1)
@@ -283,15 +415,38 @@ def _scatter_add_impl(g, index, shape):
 
 
 getitem = builtin(_getitem_impl, "getitem", jvp=MULTILINEAR, nondiff=(1,),
+                  batched_jvp=(lambda t, ans, x, index: getitem(t, _batched_index(index)), None),
                   vjp=(lambda ans, x, index: lambda g: scatter_add(g, index, shape_of(x)),),
-                  doc="x[index] for basic and advanced indices.")
+                  doc="""
+    x[index] for basic and advanced indices.
+
+        >>> import numpy as np, revad as rv
+        >>> rv.grad(lambda x: rv.sum(x[[0, 0, 2]]))(np.ones(3))   # repeated indices add up
+        array([2., 0., 1.])
+    """)
 scatter_add = builtin(_scatter_add_impl, "scatter_add", jvp=MULTILINEAR, nondiff=(1, 2),
+                      batched_jvp=(lambda t, ans, g, index, shape: scatter_add(
+                          t, _batched_index(index), (_batch_of(t),) + tuple(shape)),
+                          None, None),
                       vjp=(lambda ans, g, index, shape: lambda h: getitem(h, index),),
-                      doc="Zeros of `shape` with g added at `index` (the adjoint of getitem).")
+                      doc="""
+    Zeros of `shape` with g added at `index` (the adjoint of getitem).
+
+        >>> import numpy as np
+        >>> from revad.ops.shape import scatter_add
+        >>> scatter_add(np.array([1.0, 2.0]), ([0, 0],), (3,))
+        array([3., 0., 0.])
+    """)
 
 
 def take(x, indices, axis=None):
-    """Elements of x at `indices` along `axis` (flattened x when axis is None)."""
+    """Elements of x at `indices` along `axis` (flattened x when axis is None).
+
+        >>> import numpy as np, revad as rv
+        >>> rv.take(np.array([[1.0, 2.0], [3.0, 4.0]]), [1, 1], axis=1)
+        array([[2., 2.],
+               [4., 4.]])
+    """
     indices = np.asarray(value_of(indices))
     if axis is None:
         return getitem(ravel(x), indices)
@@ -300,7 +455,13 @@ def take(x, indices, axis=None):
 
 
 def diag(x, k=0):
-    """The k-th diagonal of a matrix, or a matrix with x on its k-th diagonal."""
+    """The k-th diagonal of a matrix, or a matrix with x on its k-th diagonal.
+
+        >>> import numpy as np, revad as rv
+        >>> rv.grad(lambda a: rv.sum(rv.diag(a)))(np.ones((2, 2)))
+        array([[1., 0.],
+               [0., 1.]])
+    """
     nd = ndim_of(x)
     if nd == 1:
         n = shape_of(x)[0]
@@ -322,26 +483,47 @@ def _diagonal_indices(shape, k):
 
 
 def diagonal(x, offset=0, axis1=0, axis2=1):
-    """Diagonals of x over axes axis1, axis2, as a new last axis (see numpy.diagonal)."""
+    """Diagonals of x over axes axis1, axis2, as a new last axis (see numpy.diagonal).
+
+        >>> import numpy as np, revad.numpy as rnp
+        >>> rnp.diagonal(np.arange(4.0).reshape(2, 2))
+        array([0., 3.])
+    """
     x = moveaxis(x, (axis1, axis2), (-2, -1))
     rows, cols = _diagonal_indices(shape_of(x), offset)
     return getitem(x, (Ellipsis, rows, cols))
 
 
 def trace(x, offset=0, axis1=0, axis2=1):
-    """Sum of the diagonal (see numpy.trace)."""
+    """Sum of the diagonal (see numpy.trace).
+
+        >>> import numpy as np, revad as rv
+        >>> rv.trace(np.arange(4.0).reshape(2, 2))
+        3.0
+    """
     from .reductions import sum
     return sum(diagonal(x, offset, axis1, axis2), axis=-1)
 
 
 def triu(x, k=0):
-    """x with entries below the k-th diagonal zeroed."""
+    """x with entries below the k-th diagonal zeroed.
+
+        >>> import numpy as np, revad as rv
+        >>> rv.triu(np.ones((2, 2)))
+        array([[1., 1.],
+               [0., 1.]])
+    """
     mask = np.triu(np.ones(shape_of(x)[-2:], bool), k)
     return x * mask
 
 
 def tril(x, k=0):
-    """x with entries above the k-th diagonal zeroed."""
+    """x with entries above the k-th diagonal zeroed.
+
+        >>> import numpy as np, revad as rv
+        >>> rv.tril(np.ones((2, 2)))
+        array([[1., 0.],
+               [1., 1.]])
+    """
     mask = np.tril(np.ones(shape_of(x)[-2:], bool), k)
     return x * mask
-
