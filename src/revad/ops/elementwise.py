@@ -156,7 +156,14 @@ def _pow_vjp_exponent(ans, x, y):
     return vjp
 
 
-power = _binary_op(_binary(np.power, _float_pow), "power", _pow_vjp_base, _pow_vjp_exponent,
+def _array_pow(x, y):
+    # The ** operator has NumPy's fast paths for scalar exponents (2 is x * x); the
+    # np.power ufunc does not, and is several times slower for them.
+    return x ** y
+
+
+_array_pow.__name__ = "power"
+power = _binary_op(_binary(_array_pow, _float_pow), "power", _pow_vjp_base, _pow_vjp_exponent,
                    derivatives=("y * x ** (y - 1)", "x ** y * math.log(x)"))
 
 square = _unary_op(np.square, lambda x: x * x, "square",
