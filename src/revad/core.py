@@ -98,6 +98,9 @@ class Primitive:
         # that take such a batch, or True where the JVP rules broadcast over it.
         self.batched_jvps = None
         self.elementwise = False
+        # What the VJP rules read: None for everything, else a set of argument
+        # positions and possibly "ans". Recording keeps only that (see `kept`).
+        self.saves = None
         self.nondiff = frozenset(nondiff)
         self.__doc__ = impl.__doc__
         self.__wrapped__ = impl
@@ -560,8 +563,25 @@ def record(prim, args, params, level, compute=None):
             parents.append(None)
     vals = tuple(vals)
     ans = compute(vals) if compute else bind(prim, vals, params)
-    return _new_var(ans, level,
-                    (_next_neg_seq(), prim.index, vals, params or None, ans, *parents))
+    saves = prim.saves
+    if saves is not None:
+        vals = tuple(v if i in saves else None for i, v in enumerate(vals))
+    return _new_var(ans, level, (_next_neg_seq(), prim.index, vals, params or None,
+                                 kept(ans, saves is None or "ans" in saves), *parents))
+
+
+def kept(value, needed):
+    """What a node keeps of its result: the value itself if its rules need it (or it
+    is no array), else a stand-in with its shape and dtype and no memory, enough for
+    its consumers to shape their cotangents."""
+    if needed or type(value) is not np.ndarray:
+        return value
+    return _stand_in(value.shape, value.dtype)
+
+
+@functools.lru_cache(maxsize=512)
+def _stand_in(shape, dtype):
+    return np.broadcast_to(np.zeros((), dtype), shape)
 
 
 def saved_constant(x):
@@ -586,6 +606,7 @@ def _constant(value):
 
 
 _operand_types = (float, int, np.ndarray, np.generic, list, tuple)
+_NO_ARGUMENT = (None,)
 
 
 def unary_recorder(prim):
@@ -594,6 +615,8 @@ def unary_recorder(prim):
     # NumPy arrays skip the implementation's dispatch on the value's type.
     array_impl = getattr(impl, "array_impl", impl)
     index = prim.index
+    keep_arg = prim.saves is None or 0 in prim.saves
+    keep_value = prim.saves is None or "ans" in prim.saves
 
     def record(x):
         v = x._value
@@ -607,8 +630,9 @@ def unary_recorder(prim):
         else:
             ans = impl(v)
         seq = _next_neg_seq()
-        args = (v,)
-        node = (seq, index, args, None, ans, x._node or parent_entry(x))
+        args = (v,) if keep_arg else _NO_ARGUMENT
+        node = (seq, index, args, None, ans if keep_value else kept(ans, False),
+                x._node or parent_entry(x))
         if tv is float and type(ans) is float:
             _RING[seq & _RING_MASK] = node
             _RING_ARGS[seq & _RING_MASK] = args
@@ -654,6 +678,10 @@ def binary_recorder(prim):
     """
     impl = prim.impl
     index = prim.index
+    saves = prim.saves
+    keep_a = saves is None or 0 in saves
+    keep_b = saves is None or 1 in saves
+    keep_value = saves is None or "ans" in saves
 
     def record(a, b):
         tb = type(b)
@@ -689,8 +717,8 @@ def binary_recorder(prim):
             except ValueError as e:
                 raise _shape_error(prim, (av, bv), e) from None
         seq = _next_neg_seq()
-        args = (av, bv)
-        node = (seq, index, args, None, ans, pa, pb)
+        args = (av if keep_a else None, bv if keep_b else None)
+        node = (seq, index, args, None, ans if keep_value else kept(ans, False), pa, pb)
         if type(ans) is float and type(av) is not np.ndarray and type(bv) is not np.ndarray:
             _RING[seq & _RING_MASK] = node
             _RING_ARGS[seq & _RING_MASK] = args

@@ -34,6 +34,9 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
     """
     retain_graph = retain_graph or create_graph
     cts = {}  # cotangents by node seq
+    # Sums this pass made itself: nobody else holds them, so more is added in place.
+    # (A rule's own result may be shared: add hands the same array to both parents.)
+    owned = set()
     heap = []
     leaf_nodes = []
     reached = {}
@@ -83,8 +86,10 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
         args = node[ARGS]
         params = node[PARAMS]
         if create_graph:
+            # Handles over the values this node saved (a parent's own node may keep
+            # only a stand-in of its value), so that the rules record their work.
             ans = _new_var(node[VALUE], level, node)
-            args = tuple(a if p is None else _as_var(p, level)
+            args = tuple(a if p is None else _as_var(p, a, level)
                          for p, a in zip(node[PARENTS:], args, strict=True))
         else:
             ans = node[VALUE]
@@ -114,7 +119,12 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
             pkey = parent[0]
             old = cts.get(pkey)
             if old is not None:
-                cts[pkey] = old + gi
+                if pkey in owned:
+                    old += gi  # an array this pass made: add in place, no new one
+                else:
+                    cts[pkey] = old + gi
+                    if type(old) is ndarray and type(gi) is ndarray:
+                        owned.add(pkey)
                 continue
             cts[pkey] = gi
             if parent[1] < 0:
@@ -158,13 +168,14 @@ def _accumulate_grad(var, g):
     var.grad = g if old is None else old + g
 
 
-def _as_var(node, level):
-    """A Var for a node: the leaf Var itself for a leaf node, else a new handle."""
+def _as_var(node, value, level):
+    """A Var for `node` holding `value`: the leaf Var itself for a leaf node, else a
+    new handle."""
     if node[1] == LEAF:
         var = LEAVES.get(node[0])
         if var is not None:
             return var
-    return _new_var(node[VALUE], level, node)
+    return _new_var(value, level, node)
 
 
 def _released_error():

@@ -8,8 +8,8 @@ ELEMENTWISE = "elementwise"
 MULTILINEAR = "multilinear"
 
 
-def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, nondiff=(), unary=False,
-            doc=None):
+def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, saves=None, nondiff=(),
+            unary=False, doc=None):
     """Register a built-in primitive with its reverse- and forward-mode rules.
 
     `vjp` and `jvp` give one rule per argument. `jvp` may instead be ELEMENTWISE: the
@@ -21,6 +21,10 @@ def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, nondiff=(), unary=F
     `batched_jvp` gives, per argument, a forward rule for a batch of tangents stacked
     on a leading axis (see `revad.forward`); elementwise primitives need none.
 
+    `saves` lists what the VJP rules read: argument positions and "ans" for the
+    result (None: everything). A recorded node keeps nothing else alive, which is
+    what bounds the memory of a long computation's graph.
+
     Returns the public function (the primitive is its ``.primitive``): for `unary`
     primitives, those of one argument and no parameters, a faster specialised one.
     """
@@ -30,6 +34,7 @@ def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, nondiff=(), unary=F
     if doc is not None:
         prim.__doc__ = doc
     defvjp(prim, *vjp)
+    prim.saves = None if saves is None else frozenset(saves)
     function = unary_function(prim) if unary else _function(prim)
     if jvp == ELEMENTWISE:
         prim.elementwise = True

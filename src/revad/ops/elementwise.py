@@ -75,10 +75,11 @@ def _scaled(g, d):
     return where(zero, 0.0, out) if np.any(zero) else out
 
 
-def _unary_op(np_fn, math_fn, name, vjp, derivative, at=0.5, doc=None):
+def _unary_op(np_fn, math_fn, name, vjp, derivative, saves, at=0.5, doc=None):
     """Register an elementwise primitive of one argument. `derivative` is its textbook
     derivative, a Python expression in x, written independently of the rule `vjp`:
-    the docstring's example checks the one against the other at x = `at`."""
+    the docstring's example checks the one against the other at x = `at`. `saves`
+    says what `vjp` reads: () nothing, (0,) x, ("ans",) the result."""
     doc = (doc or f"Elementwise {name}, differentiable (see numpy.{np_fn.__name__}).") + f"""
 
     d/dx {name}(x) = {derivative}, e.g. at x = {at}:
@@ -89,10 +90,10 @@ def _unary_op(np_fn, math_fn, name, vjp, derivative, at=0.5, doc=None):
         True
     """
     return builtin(_unary(np_fn, math_fn), name, unary=True, jvp=ELEMENTWISE, vjp=(vjp,),
-                   doc=doc)
+                   saves=saves, doc=doc)
 
 
-def _binary_op(impl, name, vjp_x, vjp_y, derivatives, at=(0.5, 1.5), doc=None):
+def _binary_op(impl, name, vjp_x, vjp_y, derivatives, saves, at=(0.5, 1.5), doc=None):
     """Register an elementwise primitive of two arguments (broadcasting as NumPy);
     `derivatives` are its textbook partial derivatives in x and y, checked by the
     docstring's example as for `_unary_op`."""
@@ -107,7 +108,7 @@ def _binary_op(impl, name, vjp_x, vjp_y, derivatives, at=(0.5, 1.5), doc=None):
         >>> math.isclose(gx, {dx}, abs_tol=1e-15), math.isclose(gy, {dy}, abs_tol=1e-15)
         (True, True)
     """
-    return builtin(impl, name, jvp=ELEMENTWISE, vjp=(vjp_x, vjp_y), doc=doc)
+    return builtin(impl, name, jvp=ELEMENTWISE, vjp=(vjp_x, vjp_y), saves=saves, doc=doc)
 
 
 # --- arithmetic --------------------------------------------------------------------
@@ -115,19 +116,24 @@ def _binary_op(impl, name, vjp_x, vjp_y, derivatives, at=(0.5, 1.5), doc=None):
 # Python's operators already act elementwise on floats and arrays alike.
 add = _binary_op(operator.add, "add",
                  lambda ans, x, y: lambda g: g, lambda ans, x, y: lambda g: g,
-                 derivatives=("1.0", "1.0"))
+                 derivatives=("1.0", "1.0"),
+                 saves=())
 subtract = _binary_op(operator.sub, "subtract",
                       lambda ans, x, y: lambda g: g, lambda ans, x, y: lambda g: -g,
-                      derivatives=("1.0", "-1.0"))
+                      derivatives=("1.0", "-1.0"),
+                      saves=())
 multiply = _binary_op(operator.mul, "multiply",
                       lambda ans, x, y: lambda g: g * y, lambda ans, x, y: lambda g: g * x,
-                      derivatives=("y", "x"))
+                      derivatives=("y", "x"),
+                      saves=(0, 1))
 divide = _binary_op(_binary(np.divide, operator.truediv), "divide",
                     lambda ans, x, y: lambda g: _scaled(g, reciprocal(y)),
                     lambda ans, x, y: lambda g: _scaled(-g, ans * reciprocal(y)),
-                    derivatives=("1 / y", "-x / y ** 2"))
+                    derivatives=("1 / y", "-x / y ** 2"),
+                    saves=(1, "ans"))
 negative = _unary_op(np.negative, operator.neg, "negative", lambda ans, x: lambda g: -g,
-                     derivative="-1.0")
+                     derivative="-1.0",
+                     saves=())
 
 
 def _float_pow(x, y):
@@ -164,89 +170,119 @@ def _array_pow(x, y):
 
 _array_pow.__name__ = "power"
 power = _binary_op(_binary(_array_pow, _float_pow), "power", _pow_vjp_base, _pow_vjp_exponent,
-                   derivatives=("y * x ** (y - 1)", "x ** y * math.log(x)"))
+                   derivatives=("y * x ** (y - 1)", "x ** y * math.log(x)"),
+                   saves=(0, 1, "ans"))
 
 square = _unary_op(np.square, lambda x: x * x, "square",
                    lambda ans, x: lambda g: g * 2.0 * x,
-                   derivative="2 * x")
+                   derivative="2 * x",
+                   saves=(0,))
 reciprocal = _unary_op(np.reciprocal, lambda x: 1.0 / x, "reciprocal",
                        lambda ans, x: lambda g: _scaled(-g, ans * ans),
-                       derivative="-1 / x ** 2")
+                       derivative="-1 / x ** 2",
+                       saves=("ans",))
 absolute = _unary_op(np.absolute, abs, "absolute", lambda ans, x: lambda g: g * sign(x),
-                     derivative="-1.0", at=-0.5)
+                     derivative="-1.0", at=-0.5,
+                     saves=(0,))
 sign = _unary_op(np.sign, lambda x: float(np.sign(x)), "sign", _no_gradient,
-                 derivative="0.0")
+                 derivative="0.0",
+                 saves=())
 floor = _unary_op(np.floor, lambda x: float(math.floor(x)), "floor", _no_gradient,
-                  derivative="0.0", at=1.5)
+                  derivative="0.0", at=1.5,
+                  saves=())
 ceil = _unary_op(np.ceil, lambda x: float(math.ceil(x)), "ceil", _no_gradient,
-                 derivative="0.0", at=1.5)
+                 derivative="0.0", at=1.5,
+                 saves=())
 rint = _unary_op(np.round, lambda x: round(x, 0), "round", _no_gradient,
-                 derivative="0.0", at=1.25)
+                 derivative="0.0", at=1.25,
+                 saves=())
 
 # --- powers, exponentials and logarithms -------------------------------------------
 
 sqrt = _unary_op(np.sqrt, math.sqrt, "sqrt",
                  lambda ans, x: lambda g: _scaled(g, 0.5 * reciprocal(ans)),
-                 derivative="0.5 / math.sqrt(x)")
+                 derivative="0.5 / math.sqrt(x)",
+                 saves=("ans",))
 cbrt = _unary_op(np.cbrt, math.cbrt, "cbrt",
                  lambda ans, x: lambda g: _scaled(g, reciprocal(3.0 * ans * ans)),
-                 derivative="1 / (3 * x ** (2 / 3))")
+                 derivative="1 / (3 * x ** (2 / 3))",
+                 saves=("ans",))
 exp = _unary_op(np.exp, math.exp, "exp", lambda ans, x: lambda g: g * ans,
-                derivative="math.exp(x)")
+                derivative="math.exp(x)",
+                saves=("ans",))
 expm1 = _unary_op(np.expm1, math.expm1, "expm1", lambda ans, x: lambda g: g * (ans + 1.0),
-                  derivative="math.exp(x)")
+                  derivative="math.exp(x)",
+                  saves=("ans",))
 log = _unary_op(np.log, math.log, "log", lambda ans, x: lambda g: _scaled(g, reciprocal(x)),
-                derivative="1 / x")
+                derivative="1 / x",
+                saves=(0,))
 log1p = _unary_op(np.log1p, math.log1p, "log1p",
                   lambda ans, x: lambda g: _scaled(g, reciprocal(1.0 + x)),
-                  derivative="1 / (1 + x)")
+                  derivative="1 / (1 + x)",
+                  saves=(0,))
 log2 = _unary_op(np.log2, math.log2, "log2",
                  lambda ans, x: lambda g: _scaled(g, reciprocal(x * math.log(2.0))),
-                 derivative="1 / (x * math.log(2))")
+                 derivative="1 / (x * math.log(2))",
+                 saves=(0,))
 log10 = _unary_op(np.log10, math.log10, "log10",
                   lambda ans, x: lambda g: _scaled(g, reciprocal(x * math.log(10.0))),
-                  derivative="1 / (x * math.log(10))")
+                  derivative="1 / (x * math.log(10))",
+                  saves=(0,))
 
 # --- trigonometric and hyperbolic --------------------------------------------------
 
 sin = _unary_op(np.sin, math.sin, "sin", lambda ans, x: lambda g: g * cos(x),
-                derivative="math.cos(x)")
+                derivative="math.cos(x)",
+                saves=(0,))
 cos = _unary_op(np.cos, math.cos, "cos", lambda ans, x: lambda g: -g * sin(x),
-                derivative="-math.sin(x)")
+                derivative="-math.sin(x)",
+                saves=(0,))
 tan = _unary_op(np.tan, math.tan, "tan", lambda ans, x: lambda g: g * (1.0 + ans * ans),
-                derivative="1 / math.cos(x) ** 2")
+                derivative="1 / math.cos(x) ** 2",
+                saves=("ans",))
 arcsin = _unary_op(np.arcsin, math.asin, "arcsin",
                    lambda ans, x: lambda g: _scaled(g, reciprocal(sqrt(1.0 - x * x))),
-                   derivative="1 / math.sqrt(1 - x * x)")
+                   derivative="1 / math.sqrt(1 - x * x)",
+                   saves=(0,))
 arccos = _unary_op(np.arccos, math.acos, "arccos",
                    lambda ans, x: lambda g: _scaled(-g, reciprocal(sqrt(1.0 - x * x))),
-                   derivative="-1 / math.sqrt(1 - x * x)")
+                   derivative="-1 / math.sqrt(1 - x * x)",
+                   saves=(0,))
 arctan = _unary_op(np.arctan, math.atan, "arctan",
                    lambda ans, x: lambda g: g * reciprocal(1.0 + x * x),
-                   derivative="1 / (1 + x * x)")
+                   derivative="1 / (1 + x * x)",
+                   saves=(0,))
 arctan2 = _binary_op(_binary(np.arctan2, math.atan2), "arctan2",
                      lambda ans, y, x: lambda g: _scaled(g, x * reciprocal(x * x + y * y)),
                      lambda ans, y, x: lambda g: _scaled(-g, y * reciprocal(x * x + y * y)),
-                     derivatives=("y / (x * x + y * y)", "-x / (x * x + y * y)"))
+                     derivatives=("y / (x * x + y * y)", "-x / (x * x + y * y)"),
+                     saves=(0, 1))
 hypot = _binary_op(_binary(np.hypot, math.hypot), "hypot",
                    lambda ans, x, y: lambda g: _scaled(g, x * reciprocal(ans)),
                    lambda ans, x, y: lambda g: _scaled(g, y * reciprocal(ans)),
-                   derivatives=("x / math.hypot(x, y)", "y / math.hypot(x, y)"))
+                   derivatives=("x / math.hypot(x, y)", "y / math.hypot(x, y)"),
+                   saves=(0, 1, "ans"))
 sinh = _unary_op(np.sinh, math.sinh, "sinh", lambda ans, x: lambda g: g * cosh(x),
-                 derivative="math.cosh(x)")
+                 derivative="math.cosh(x)",
+                 saves=(0,))
 cosh = _unary_op(np.cosh, math.cosh, "cosh", lambda ans, x: lambda g: g * sinh(x),
-                 derivative="math.sinh(x)")
+                 derivative="math.sinh(x)",
+                 saves=(0,))
 tanh = _unary_op(np.tanh, math.tanh, "tanh", lambda ans, x: lambda g: g * (1.0 - ans * ans),
-                 derivative="1 - math.tanh(x) ** 2")
+                 derivative="1 - math.tanh(x) ** 2",
+                 saves=("ans",))
 arcsinh = _unary_op(np.arcsinh, math.asinh, "arcsinh",
                     lambda ans, x: lambda g: g * reciprocal(sqrt(x * x + 1.0)),
-                    derivative="1 / math.sqrt(x * x + 1)")
+                    derivative="1 / math.sqrt(x * x + 1)",
+                    saves=(0,))
 arccosh = _unary_op(np.arccosh, math.acosh, "arccosh",
                     lambda ans, x: lambda g: _scaled(g, reciprocal(sqrt(x * x - 1.0))),
-                    derivative="1 / math.sqrt(x * x - 1)", at=1.5)
+                    derivative="1 / math.sqrt(x * x - 1)", at=1.5,
+                    saves=(0,))
 arctanh = _unary_op(np.arctanh, math.atanh, "arctanh",
                     lambda ans, x: lambda g: _scaled(g, reciprocal(1.0 - x * x)),
-                    derivative="1 / (1 - x * x)")
+                    derivative="1 / (1 - x * x)",
+                    saves=(0,))
 
 # --- activations -------------------------------------------------------------------
 
@@ -279,20 +315,24 @@ def _softplus_float(x):
 sigmoid = _unary_op(_sigmoid_array, _sigmoid_float, "sigmoid",
                     lambda ans, x: lambda g: g * ans * (1.0 - ans),
                     doc="Logistic function 1 / (1 + exp(-x)), computed without overflow.",
-                    derivative="math.exp(-x) / (1 + math.exp(-x)) ** 2")
+                    derivative="math.exp(-x) / (1 + math.exp(-x)) ** 2",
+                    saves=("ans",))
 relu = _unary_op(_relu_array, lambda x: x if x > 0 else 0.0, "relu",
                  lambda ans, x: lambda g: g * (x > 0),
                  doc="max(x, 0) elementwise; its derivative at 0 is taken as 0.",
-                 derivative="1.0")
+                 derivative="1.0",
+                 saves=(0,))
 softplus = _unary_op(_softplus_array, _softplus_float, "softplus",
                      lambda ans, x: lambda g: g * sigmoid(x),
                      doc="log(1 + exp(x)) elementwise, computed without overflow.",
-                     derivative="1 / (1 + math.exp(-x))")
+                     derivative="1 / (1 + math.exp(-x))",
+                     saves=(0,))
 
 logaddexp = _binary_op(_binary(np.logaddexp), "logaddexp",
                        lambda ans, x, y: lambda g: g * exp(x - ans),
                        lambda ans, x, y: lambda g: g * exp(y - ans),
-                       derivatives=("1 / (1 + math.exp(y - x))", "1 / (1 + math.exp(x - y))"))
+                       derivatives=("1 / (1 + math.exp(y - x))", "1 / (1 + math.exp(x - y))"),
+                       saves=(0, 1, "ans"))
 
 
 def _max_share(x, y):
@@ -306,11 +346,13 @@ def _max_share(x, y):
 maximum = _binary_op(_binary(np.maximum), "maximum",
                      lambda ans, x, y: lambda g: g * _max_share(x, y),
                      lambda ans, x, y: lambda g: g * _max_share(y, x),
-                     derivatives=("0.0", "1.0"))
+                     derivatives=("0.0", "1.0"),
+                     saves=(0, 1))
 minimum = _binary_op(_binary(np.minimum), "minimum",
                      lambda ans, x, y: lambda g: g * _max_share(y, x),
                      lambda ans, x, y: lambda g: g * _max_share(x, y),
-                     derivatives=("1.0", "0.0"))
+                     derivatives=("1.0", "0.0"),
+                     saves=(0, 1))
 
 
 def _clip_impl(x, a_min=None, a_max=None):
