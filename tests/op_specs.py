@@ -528,5 +528,231 @@ add("method_sum", lambda x, **kw: x.sum(**kw), lambda x, **kw: np.sum(x, **kw), 
 add("rv_toplevel_logsumexp", rv.logsumexp, _np_logsumexp, ["real"],
     case_list((((2, 3),), {"axis": 1})))
 
+# --- linear algebra (revad.numpy.linalg), and kron, convolve, cumprod, sort ... -------------
+# Matrix domains: square matrices far from singular ("wellcond"), symmetric positive
+# definite ("spd"), symmetric with eigenvalues at least 1 apart ("symsep"), and any
+# shape with singular values at least 0.8 apart and above 1 ("fullrank").
+
+
+def _square_eye(shape):
+    return np.eye(shape[-1]) if len(shape) >= 2 and shape[-1] == shape[-2] else 0.0
+
+
+def _spd(rng, shape):
+    a = rng.uniform(-1.0, 1.0, size=shape)
+    return a @ np.swapaxes(a, -1, -2) + shape[-1] * 0.5 * np.eye(shape[-1])
+
+
+def _symsep(rng, shape):
+    n = shape[-1]
+    q = np.linalg.qr(rng.standard_normal(shape))[0]
+    w = 1.5 * (np.arange(n) - (n - 1) / 2) + rng.uniform(-0.2, 0.2, size=shape[:-1])
+    out = (q * w[..., None, :]) @ np.swapaxes(q, -1, -2)
+    return 0.5 * (out + np.swapaxes(out, -1, -2))
+
+
+def _fullrank(rng, shape):
+    m, n = shape[-2:]
+    k = min(m, n)
+    u = np.linalg.qr(rng.standard_normal(shape[:-2] + (m, k)))[0]
+    v = np.linalg.qr(rng.standard_normal(shape[:-2] + (n, k)))[0]
+    s = 1.2 + 0.8 * np.arange(k)[::-1] + rng.uniform(0.0, 0.3, size=shape[:-2] + (k,))
+    return (u * s[..., None, :]) @ np.swapaxes(v, -1, -2)
+
+
+def _with_zeros(rng, shape):
+    x = _nonzero(rng, shape)
+    return np.where(rng.uniform(size=shape) < 0.3, 0.0, x)
+
+
+DOMAINS.update({
+    "wellcond": lambda rng, shape: rng.uniform(-1.0, 1.0, size=shape) + 3.0 * _square_eye(shape),
+    "spd": _spd,
+    "symsep": _symsep,
+    "fullrank": _fullrank,
+    "withzeros": _with_zeros,
+    "prob": lambda rng, shape: rng.uniform(0.05, 0.95, size=shape),
+    "above_half": lambda rng, shape: rng.uniform(0.5, 3.0, size=shape),
+    "order": lambda rng, shape: rng.integers(0, 4, size=shape),
+})
+CONSTANT_DOMAINS.add("order")  # polygamma's n, iv's v: held fixed, never differentiated
+
+import revad.scipy.special as rsp  # noqa: E402
+import revad.scipy.stats as rstats  # noqa: E402
+import scipy.linalg  # noqa: E402
+import scipy.special  # noqa: E402
+import scipy.stats  # noqa: E402
+from revad.ops import matrix as matrix_ops  # noqa: E402
+from revad.ops import reductions as reduction_ops  # noqa: E402
+
+SQUARE = [((2, 2),), ((3, 3),), ((2, 3, 3),)]
+add("inv", rnp.linalg.inv, np.linalg.inv, ["wellcond"], cases(SQUARE), value_rtol=1e-13)
+add("det", rnp.linalg.det, np.linalg.det, ["wellcond"], cases(SQUARE + [((1, 1),)]),
+    value_rtol=1e-13)
+add("logabsdet", matrix_ops.logabsdet, lambda a: np.linalg.slogdet(a)[1], ["wellcond"],
+    cases(SQUARE))
+add("slogdet_logabsdet", lambda a: rnp.linalg.slogdet(a)[1],
+    lambda a: np.linalg.slogdet(a)[1], ["wellcond"], cases([((3, 3),), ((2, 2, 2),)]))
+add("solve", rnp.linalg.solve, np.linalg.solve, ("wellcond", "real"),
+    cases([((3, 3), (3,)), ((3, 3), (3, 2)), ((2, 3, 3), (3,)), ((2, 3, 3), (2, 3, 2)),
+           ((2, 3, 3), (3, 4)), ((3, 3), (2, 3, 1))]), value_rtol=1e-13)
+
+
+def _np_solve_triangular(a, b, lower=False):
+    if np.ndim(a) == 2 and np.ndim(b) <= 2:
+        return scipy.linalg.solve_triangular(a, b, lower=lower)
+    return np.linalg.solve(np.tril(a) if lower else np.triu(a), b)
+
+
+add("solve_triangular", PRIMITIVES["solve_triangular"], _np_solve_triangular,
+    ("wellcond", "real"),
+    cases([((3, 3), (3,)), ((3, 3), (3, 2)), ((2, 3, 3), (3,)), ((2, 3, 3), (2, 3, 2))],
+          [{"lower": True}, {"lower": False}]), value_rtol=1e-12)
+add("solve_triangular_fn", lambda a, b: rnp.linalg.solve_triangular(a, b, lower=True),
+    lambda a, b: scipy.linalg.solve_triangular(a, b, lower=True), ("wellcond", "real"),
+    cases([((4, 4), (4, 2))]))
+add("cholesky", rnp.linalg.cholesky, np.linalg.cholesky, ["spd"],
+    cases([((1, 1),), ((3, 3),), ((2, 3, 3),)]), value_rtol=1e-13)
+
+
+def _np_eigh_packed(a):
+    w, v = np.linalg.eigh(a)
+    return np.concatenate([w[..., None, :], v], axis=-2)
+
+
+add("eigh_packed", matrix_ops.eigh_packed, _np_eigh_packed, ["symsep"],
+    cases([((2, 2),), ((3, 3),), ((2, 3, 3),)]), value_rtol=1e-13)
+add("eigh", lambda a: tuple(rnp.linalg.eigh(a)), lambda a: tuple(np.linalg.eigh(a)),
+    ["symsep"], cases([((3, 3),), ((2, 4, 4),)]))
+add("eigvalsh", rnp.linalg.eigvalsh, np.linalg.eigvalsh, ["symsep"],
+    cases([((1, 1),), ((3, 3),), ((2, 3, 3),)]), value_rtol=1e-13)
+
+
+def _np_svd_packed(a):
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return np.concatenate([u, s[..., None, :], np.swapaxes(vh, -1, -2)], axis=-2)
+
+
+MATRICES = [((3, 3),), ((4, 3),), ((3, 4),), ((2, 4, 3),)]
+add("svd_packed", matrix_ops.svd_packed, _np_svd_packed, ["fullrank"], cases(MATRICES),
+    value_rtol=1e-13)
+add("svd", lambda a: tuple(rnp.linalg.svd(a, full_matrices=False)),
+    lambda a: tuple(np.linalg.svd(a, full_matrices=False)), ["fullrank"],
+    cases([((4, 3),), ((2, 3, 4),)]))
+add("svdvals", rnp.linalg.svdvals, lambda a: np.linalg.svd(a, compute_uv=False),
+    ["fullrank"], cases(MATRICES), value_rtol=1e-13)
+
+
+def _np_qr_packed(a):
+    return np.concatenate(np.linalg.qr(a), axis=-2)
+
+
+add("qr_packed", matrix_ops.qr_packed, _np_qr_packed, ["fullrank"],
+    cases([((3, 3),), ((4, 3),), ((2, 4, 2),)]), value_rtol=1e-13)
+def _plain_tuple(x):
+    return tuple(x) if isinstance(x, tuple) else x
+
+
+add("qr", lambda a, **kw: _plain_tuple(rnp.linalg.qr(a, **kw)),
+    lambda a, **kw: _plain_tuple(np.linalg.qr(a, **kw)),
+    ["fullrank"], cases([((4, 3),), ((3, 5),), ((2, 2, 3),)]) + case_list(
+        (((4, 3),), {"mode": "r"}), (((2, 4),), {"mode": "r"})), value_rtol=1e-12)
+add("pinv", rnp.linalg.pinv, np.linalg.pinv, ["fullrank"], cases(MATRICES),
+    value_rtol=1e-12)
+add("matrix_power", rnp.linalg.matrix_power, np.linalg.matrix_power, ["wellcond"],
+    case_list(*[(((3, 3),), {"n": n}) for n in (0, 1, 2, 3, -1, -2)],
+              (((2, 2, 2),), {"n": 5})), value_rtol=1e-12)
+add("matrix_norm_svd", rnp.linalg.norm, np.linalg.norm, ["fullrank"],
+    case_list((((4, 3),), {"ord": 2}), (((3, 4),), {"ord": -2}), (((3, 3),), {"ord": "nuc"}),
+              (((2, 4, 3),), {"ord": 2, "axis": (1, 2)}),
+              (((3, 2, 4),), {"ord": "nuc", "axis": (2, 0), "keepdims": True})),
+    value_rtol=1e-12)
+add("linalg_norm_other", rnp.linalg.norm, np.linalg.norm, ["nonzero"],
+    case_list((((5,),), {"ord": 1}), (((2, 3),), {"ord": "fro"}), (((2, 3),), {"ord": np.inf})))
+add("matrix_transpose", rnp.linalg.matrix_transpose, lambda x: np.swapaxes(x, -1, -2),
+    ["real"], cases([((2, 3),), ((2, 3, 4),)]))
+add("multi_dot", lambda *xs: rnp.linalg.multi_dot(xs), lambda *xs: np.linalg.multi_dot(xs),
+    ["real"], cases([((2, 3), (3, 4), (4,)), ((3,), (3, 2))]), value_rtol=1e-13)
+add("kron", rnp.kron, np.kron, ("real", "real"),
+    cases([((2,), (3,)), ((2, 3), (2, 2)), ((3,), (2, 2)), ((2, 1, 2), (3, 2)), ((), (2,))]))
+add("convolve_primitive", PRIMITIVES["convolve"], np.convolve, ("real", "real"),
+    cases([((5,), (3,)), ((2,), (4,)), ((1,), (3,)), ((4,), (4,))]), value_rtol=1e-13)
+add("convolve", rnp.convolve, np.convolve, ("real", "real"),
+    cases([((5,), (3,)), ((4,), (6,)), ((5,), (2,)), ((3,), (3,))],
+          [{"mode": "full"}, {"mode": "same"}, {"mode": "valid"}]), value_rtol=1e-13)
+add("correlate", rnp.correlate, np.correlate, ("real", "real"),
+    cases([((5,), (3,)), ((4,), (6,)), ((5,), (2,))],
+          [{"mode": "full"}, {"mode": "same"}, {"mode": "valid"}]), value_rtol=1e-13)
+add("cumprod_primitive", reduction_ops._cumprod, np.cumprod, ["nonzero"],
+    case_list((((4,),), {"axis": 0}), (((2, 3),), {"axis": 1}), (((2, 3, 2),), {"axis": 0})))
+add("cumprod", rnp.cumprod, np.cumprod, ["nonzero"],
+    case_list((((),), {}), (((4,),), {}), (((2, 3),), {}), (((2, 3),), {"axis": -1})))
+add("cumprod_with_zeros", rnp.cumprod, np.cumprod, ["withzeros"],
+    case_list((((6,),), {}), (((3, 4),), {"axis": 1}), (((4, 3),), {"axis": 0})))
+add("sort", rnp.sort, np.sort, ["real"],
+    case_list((((5,),), {}), (((3, 4),), {"axis": 0}), (((3, 4),), {}),
+              (((2, 3),), {"axis": None})))
+add("take_along_axis", rnp.take_along_axis, np.take_along_axis, ["real"],
+    case_list((((3, 4),), {"indices": np.array([[0, 2, 2, 1]]), "axis": 0}),
+              (((3, 4),), {"indices": np.array([[3], [0], [3]]), "axis": 1}),
+              (((5,),), {"indices": np.array([4, 0, 4]), "axis": 0})))
+add("diff", rnp.diff, np.diff, ["real"],
+    case_list((((5,),), {}), (((5,),), {"n": 2}), (((3, 4),), {"axis": 0}),
+              (((3, 4),), {"n": 3, "axis": -1}), (((4,),), {"prepend": 0.5, "append": 2.0})))
+add("meshgrid", lambda *xs, **kw: rnp.meshgrid(*xs, **kw),
+    lambda *xs, **kw: np.meshgrid(*xs, **kw), ["real"],
+    cases([((3,), (2,)), ((2,), (3,), (2,))],
+          [{}, {"indexing": "ij"}, {"sparse": True}]))
+add("broadcast_arrays", lambda *xs: rnp.broadcast_arrays(*xs),
+    lambda *xs: np.broadcast_arrays(*xs), ["real"],
+    cases([((3,), (2, 1)), ((), (2, 2)), ((2, 3), (2, 3))]))
+add("nan_to_num", rnp.nan_to_num, np.nan_to_num, ["real"], cases(UNARY))
+
+# --- special functions (revad.scipy.special) and distributions (revad.scipy.stats) ----------
+
+for _name, _domain in [
+    ("erf", "real"), ("erfc", "real"), ("erfinv", "unit"), ("ndtr", "real"),
+    ("log_ndtr", "real"), ("ndtri", "prob"), ("gamma", "positive"), ("gammaln", "positive"),
+    ("digamma", "positive"), ("logit", "prob"), ("i0", "real"), ("i1", "real"),
+    ("i0e", "nonzero"), ("i1e", "nonzero"), ("expit", "real"),
+]:
+    add(f"special_{_name}", getattr(rsp, _name), getattr(scipy.special, _name), [_domain],
+        cases(UNARY), value_rtol=1e-13)
+
+SPECIAL_BINARY = [((), ()), ((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (4,))]
+for _name, _domains in [("beta", ("positive", "positive")),
+                        ("betaln", ("positive", "positive")),
+                        ("xlogy", ("real", "positive")), ("xlog1py", ("real", "positive"))]:
+    add(f"special_{_name}", getattr(rsp, _name), getattr(scipy.special, _name), _domains,
+        cases(SPECIAL_BINARY), value_rtol=1e-13)
+ORDER_CASES = cases([((), ()), ((), (4,)), ((3,), (3,)), ((2, 1), (3,))])
+add("special_polygamma", rsp.polygamma, scipy.special.polygamma, ("order", "above_half"),
+    ORDER_CASES, value_rtol=1e-13)
+add("special_iv", rsp.iv, scipy.special.iv, ("order", "positive"), ORDER_CASES,
+    value_rtol=1e-13)
+add("special_ive", rsp.ive, scipy.special.ive, ("order", "nonzero"), ORDER_CASES,
+    value_rtol=1e-13)
+add("special_logsumexp_b", lambda a, b, **kw: rsp.logsumexp(a, b=b, **kw),
+    lambda a, b, **kw: scipy.special.logsumexp(a, b=b, **kw), ("real", "positive"),
+    case_list((((4,), (4,)), {}), (((2, 3), (2, 3)), {"axis": 1}),
+              (((2, 3), (3,)), {"axis": 0, "keepdims": True}), (((), ()), {})),
+    value_rtol=1e-13)
+add("special_softmax", rsp.softmax, scipy.special.softmax, ["real"],
+    case_list((((4,),), {}), (((2, 3),), {}), (((2, 3),), {"axis": 1})), value_rtol=1e-13)
+
+NORM_CASES = cases([((), (), ()), ((4,), (), ()), ((3,), (3,), (3,)), ((2, 3), (3,), (2, 1))])
+for _name in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"):
+    add(f"stats_norm_{_name}", getattr(rstats.norm, _name), getattr(scipy.stats.norm, _name),
+        ("real", "real", "positive"), NORM_CASES, value_rtol=1e-11)
+add("stats_norm_ppf", rstats.norm.ppf, scipy.stats.norm.ppf, ("prob", "real", "positive"),
+    NORM_CASES, value_rtol=1e-11)
+add("stats_multivariate_normal_logpdf", rstats.multivariate_normal.logpdf,
+    scipy.stats.multivariate_normal.logpdf, ("real", "real", "spd"),
+    cases([((3,), (3,), (3, 3)), ((5, 3), (3,), (3, 3)), ((2, 4, 2), (2,), (2, 2))]),
+    value_rtol=1e-11)
+add("stats_multivariate_normal_diag", rstats.multivariate_normal.logpdf,
+    scipy.stats.multivariate_normal.logpdf, ("real", "real", "positive"),
+    cases([((4, 3), (3,), (3,)), ((4,), (), ())]), value_rtol=1e-11)
+
 SPEC_NAMES = {s.name for s in SPECS}
 assert len(SPEC_NAMES) == len(SPECS), "duplicate spec names"

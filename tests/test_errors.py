@@ -186,10 +186,10 @@ def test_defvjp_on_a_plain_function():
 
 
 @pytest.mark.parametrize("call,name", [
-    (lambda v: np.cumprod(v), "cumprod"),
+    (lambda v: np.fft.ifft(v), "ifft"),
     (lambda v: np.fft.fft(v), "fft"),
-    (lambda v: np.sort(v), "sort"),
-    (lambda v: np.linalg.inv(rv.Var(np.eye(2))), "inv"),
+    (lambda v: np.partition(v, 1), "partition"),
+    (lambda v: np.linalg.eig(rv.Var(np.eye(2))), "eig"),
     (lambda v: np.median(v), "median"),
     (lambda v: np.add.reduce(v), "add.reduce"),
     (lambda v: np.sin(v, out=np.empty(3)), "sin"),

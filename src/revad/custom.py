@@ -53,8 +53,9 @@ class custom_vjp:
 
     ``f.defvjp(fwd, bwd)``: ``fwd(*args)`` returns ``(output, residuals)``, and
     ``bwd(residuals, g)`` returns one cotangent per argument (a tuple). Write `bwd`
-    with revad's functions to keep it differentiable. Forward mode differentiates
-    the function itself.
+    with revad's functions to keep it differentiable. Forward mode uses the same
+    rule: ``g -> bwd(residuals, g)`` is linear in a derivative rule, and its
+    transpose is the JVP (a nonlinear `bwd`, such as clipping, is linearised at g = 0).
 
         >>> import revad as rv
         >>> @rv.custom_vjp
@@ -64,6 +65,8 @@ class custom_vjp:
         ...                      lambda res, g: (rv.clip(g, -1.0, 1.0),))
         >>> rv.grad(lambda x: 5.0 * clip_gradient(x))(2.0)
         1.0
+        >>> rv.jvp(lambda x: 5.0 * clip_gradient(x), (2.0,), (1.0,))[1]   # tangents unclipped
+        5.0
     """
 
     def __init__(self, fun):
@@ -72,6 +75,7 @@ class custom_vjp:
         self.fwd = self.bwd = None
         self.primitive = Primitive(self._apply, name=getattr(fun, "__name__", "custom_vjp"))
         defvjp_argnum(self.primitive, self._vjp)
+        defjvp_argnum(self.primitive, self._jvp)
 
     def defvjp(self, fwd, bwd):
         self.fwd, self.bwd = fwd, bwd
@@ -82,13 +86,26 @@ class custom_vjp:
     def _vjp(self, argnum, ans, *leaves, treedef, once):
         return lambda g: once(g)[argnum]
 
+    def _jvp(self, argnum, t, ans, *leaves, treedef, once):
+        from .ops.shape import zeros_like_value
+        from .transforms import vjp
+        _, residuals = self.fwd(*tree_unflatten(treedef, leaves))
+
+        def cotangent(g):
+            return _flat_cotangents(self.bwd(residuals, g), treedef, self.__name__)[argnum]
+
+        _, transpose = vjp(cotangent, zeros_like_value(ans))
+        return transpose(t)[0]
+
     def __call__(self, *args):
         if self.fwd is None:
             raise TypeError(f"{self.__name__}: call defvjp(fwd, bwd) before using it")
         leaves, treedef = tree_flatten(args)
         top = top_tracer(leaves)
-        if type(top) is not Var:
+        if top is None:
             return self.fun(*args)
+        if type(top) is not Var:
+            return self.primitive(*leaves, treedef=treedef, once=None)
         name = self.__name__
         once = _Once()
 

@@ -24,6 +24,12 @@ from .ops.shape import (
     ravel, repeat, reshape, split, squeeze, stack, swapaxes, take, tile, trace,
     transpose, tril, triu,
 )
+from .ops.matrix import convolve, correlate, kron
+from .ops.reductions import cumprod
+from .ops.shape import (
+    broadcast_arrays, diff, meshgrid, nan_to_num, sort, take_along_axis,
+)
+from . import linalg
 
 abs = absolute
 true_divide = divide
@@ -33,7 +39,12 @@ concat = concatenate
 
 
 def array(obj, dtype=None):
-    """Like numpy.array, but a (nested) list holding Vars becomes a stacked Var."""
+    """Like numpy.array, but a (nested) list holding Vars becomes a stacked Var.
+
+        >>> import revad as rv, revad.numpy as rnp
+        >>> rv.grad(lambda x: rnp.sum(rnp.array([x, 2.0 * x, 3.0])))(1.0)
+        3.0
+    """
     if isinstance(obj, _Var):
         return obj if dtype is None else astype(obj, dtype)
     if isinstance(obj, (list, tuple)) and _contains_var(obj):
@@ -42,12 +53,23 @@ def array(obj, dtype=None):
     return _np.array(obj, dtype=dtype)
 
 
+def asarray(obj, dtype=None):
+    """Like numpy.asarray (no copy of a plain array), with lists of Vars stacked.
+
+        >>> import numpy as np, revad.numpy as rnp
+        >>> a = np.ones(2)
+        >>> rnp.asarray(a) is a
+        True
+    """
+    if isinstance(obj, (list, tuple)) and _contains_var(obj) or isinstance(obj, _Var):
+        return array(obj, dtype)
+    return _np.asarray(obj, dtype=dtype)
+
+
 def _contains_var(obj):
     return any(isinstance(o, _Var) or (isinstance(o, (list, tuple)) and _contains_var(o))
                for o in obj)
 
-
-asarray = array
 
 
 def __getattr__(name):

@@ -119,7 +119,11 @@ _FUNCTIONS = {getattr(np, name): getattr(rnp, name) for name in (
     "inner outer tensordot vdot matmul reshape transpose swapaxes moveaxis expand_dims "
     "squeeze broadcast_to concatenate stack split tile repeat flip take diag diagonal "
     "trace triu tril ravel round around").split() if hasattr(np, name)}
-_FUNCTIONS[np.linalg.norm] = rnp.norm
+_FUNCTIONS.update({getattr(np, name): getattr(rnp, name) for name in (
+    "sort cumprod diff kron convolve correlate nan_to_num take_along_axis meshgrid "
+    "broadcast_arrays").split()})
+_FUNCTIONS.update({getattr(np.linalg, name): getattr(rnp.linalg, name) for name in (
+    "norm inv solve det slogdet cholesky eigh eigvalsh svd qr pinv matrix_power").split()})
 # Functions that only look at shapes or values.
 _VALUE_FUNCTIONS = {np.shape, np.ndim, np.size, np.result_type, np.isclose, np.allclose,
                     np.array_equal, np.iscomplexobj, np.isrealobj, np.argmax, np.argmin,

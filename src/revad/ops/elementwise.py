@@ -63,16 +63,17 @@ def _no_gradient(ans, *args):
 
 
 def _scaled(g, d):
-    """g * d, but exactly 0 where g is 0, even where the derivative d is infinite or
-    nan: the branch of a `where` that was not selected sends a zero cotangent, and
-    0 * inf must not turn into a nan gradient (the "double where" problem). Rules
+    """g * d, but exactly 0 where g is 0 and the derivative d is infinite or nan: the
+    branch of a `where` that was not selected sends a zero cotangent, and 0 * inf must
+    not turn into a nan gradient (the "double where" problem). Where d is finite the
+    product is left alone, so that it stays differentiable in g even at g == 0. Rules
     divide with `reciprocal`, which gives inf at 0 for floats as for arrays (Python's
     own division would raise)."""
     out = g * d
     if type(out) is float:
-        return 0.0 if g == 0 else out
-    zero = value_of(g) == 0
-    return where(zero, 0.0, out) if np.any(zero) else out
+        return 0.0 if g == 0 and not math.isfinite(d) else out
+    masked = (value_of(g) == 0) & ~np.isfinite(value_of(d))
+    return where(masked, 0.0, out) if np.any(masked) else out
 
 
 def _unary_op(np_fn, math_fn, name, vjp, derivative, saves, at=0.5, doc=None):

@@ -8,10 +8,10 @@ rules follow from it (`_rules_from_local_derivative`).
 """
 import numpy as np
 
-from ..core import value_of
+from ..core import Tracer, value_of
 from ._registry import MULTILINEAR, builtin
 from .elementwise import exp, sqrt, where
-from .shape import broadcast_to, flip, normalize_axes, reshape, shape_of
+from .shape import broadcast_to, flip, normalize_axes, ravel, reshape, shape_of
 
 
 def _kept_shape(shape, axis):
@@ -114,15 +114,22 @@ def _past_batch(axis, x):
 
 
 def _prod_local(ans, x, axis, keepdims):
-    # The textbook ans / x breaks at zeros. With no zero in a slice the derivative
-    # w.r.t. an entry is ans / entry; with exactly one zero it is the product of the
-    # others at that zero and 0 elsewhere; with two or more it is 0 everywhere.
-    is_zero = value_of(x) == 0
-    zeros = np.sum(is_zero, axis=axis, keepdims=True)
-    safe_x = where(is_zero, 1.0, x)
-    others = prod(safe_x, axis, keepdims=True)
-    return where(zeros == 0, _keep(ans, x, axis, keepdims) / safe_x,
-                 where(is_zero & (zeros == 1), others, 0.0))
+    # The derivative w.r.t. an entry is the product of the other entries of its slice.
+    # The textbook ans / x breaks at zeros; exclusive running products from both ends
+    # of the slice are exact there, and (cumprod being exact at zeros) to any order.
+    from .shape import concatenate, moveaxis
+    nd = np.ndim(value_of(x))
+    if nd == 0:
+        return 0.0 * x + 1.0
+    axes = normalize_axes(axis, nd)
+    last = tuple(range(nd - len(axes), nd))
+    moved = moveaxis(x, axes, last)
+    moved_shape = shape_of(moved)
+    flat = reshape(moved, moved_shape[:nd - len(axes)] + (-1,))
+    ones = np.ones(shape_of(flat)[:-1] + (1,))
+    left = cumprod(concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    right = flip(cumprod(concatenate([ones, flip(flat, -1)[..., :-1]], axis=-1), axis=-1), -1)
+    return moveaxis(reshape(left * right, moved_shape), last, axes)
 
 
 prod = builtin(_reduce(np.prod), "prod", **_rules_from_local_derivative(_prod_local),
@@ -209,7 +216,8 @@ def norm(x, ord=None, axis=None, keepdims=False):
 
     Vector ``ord``: None or 2 (Euclidean; its gradient at the zero vector is 0), 1,
     inf, -inf, 0 (the count of nonzeros, whose gradient is 0) or any p. Matrix ``ord``:
-    None or 'fro', 1, -1, inf, -inf.
+    None or 'fro', 1, -1, inf, -inf, 2, -2, 'nuc' (the last three through singular
+    values).
 
         >>> import numpy as np, revad as rv
         >>> rv.grad(rv.norm)(np.array([3.0, 4.0]))
@@ -248,14 +256,30 @@ def _matrix_norm(x, ord, axes, keepdims):
         row_sums = sum(absolute(x), cols, keepdims=True)
         pick = max if ord == np.inf else min
         out = pick(row_sums, rows, keepdims=True)
+    elif ord in (2, -2, "nuc"):
+        return _matrix_norm_by_singular_values(x, ord, axes, keepdims)
     else:
-        raise NotImplementedError(
-            f"revad does not differentiate the matrix norm of ord={ord!r} yet (it needs "
-            "singular values); ord None, 'fro', 1, -1, inf and -inf are supported")
+        raise ValueError(f"invalid matrix norm order {ord!r}: use None, 'fro', 'nuc', "
+                         "1, -1, 2, -2, inf or -inf")
     if keepdims:
         return out
     from .shape import squeeze
     return squeeze(out, axis=axes)
+
+
+def _matrix_norm_by_singular_values(x, ord, axes, keepdims):
+    """ord 2: the largest singular value; -2: the smallest; 'nuc': their sum."""
+    from .matrix import svdvals
+    from .shape import moveaxis
+    nd = np.ndim(value_of(x))
+    rows, cols = (int(a) % nd for a in axes)
+    s = svdvals(moveaxis(x, (rows, cols), (-2, -1)))
+    out = max(s, -1) if ord == 2 else min(s, -1) if ord == -2 else sum(s, -1)
+    if keepdims:
+        shape = list(shape_of(x))
+        shape[rows] = shape[cols] = 1
+        out = reshape(out, tuple(shape))
+    return out
 
 
 def _cumsum_impl(x, axis=None):
@@ -285,3 +309,80 @@ cumsum = builtin(_cumsum_impl, "cumsum", vjp=(_cumsum_vjp,), jvp=MULTILINEAR,
         >>> rv.grad(lambda x: rv.sum(rv.cumsum(x)))(np.ones(3))
         array([3., 2., 1.])
     """)
+
+
+# --- cumulative product ----------------------------------------------------------------
+
+def _cumprod_impl(x, axis=0):
+    return np.cumprod(x, axis=axis)
+
+
+def _zero_masks(x, axis):
+    """Where x is before its first zero along `axis`, and where that first zero is
+    (plain boolean arrays; x's derivative is piecewise defined by them)."""
+    zeros_so_far = np.cumsum(value_of(x) == 0, axis=axis)
+    return zeros_so_far == 0, (zeros_so_far == 1) & (value_of(x) == 0)
+
+
+def _reverse_cumsum(g, axis):
+    return flip(cumsum(flip(g, axis), axis), axis)
+
+
+def _cumprod_vjp(ans, x, axis=0):
+    return lambda g: _cumprod_cotangent(g, ans, x, axis)
+
+
+def _cumprod_cotangent(g, ans, x, axis):
+    # Entry i before the first zero z of its slice: sum over k >= i of g_k ans_k / x_i.
+    # At z: sum over k >= z of g_k ans1_k, where ans1 is the running product of x1, x
+    # with x_z taken as 1. After z: x_z times the same rule at x1 (the products there
+    # all contain x_z): 0, but with a derivative in x_z, which is needed only when x
+    # is itself being differentiated (Hessians), so only then computed.
+    before, first = _zero_masks(x, axis)
+    if before.all():
+        return _reverse_cumsum(g * ans, axis) / x
+    x1 = where(first, 1.0, x)
+    ans1 = _cumprod(x1, axis=axis)
+    after = 0.0
+    if isinstance(x, Tracer):
+        after = sum(where(first, x, 0.0), axis, keepdims=True) * _cumprod_cotangent(
+            g, ans1, x1, axis)
+    return where(before, _reverse_cumsum(g * ans, axis) / where(before, x, 1.0),
+                 where(first, _reverse_cumsum(g * ans1, axis), after))
+
+
+def _cumprod_jvp(t, ans, x, axis=0):
+    # The same derivative, applied to a tangent: before z, ans_k times the running sum
+    # of t_i / x_i; from z on, t_z ans1_k (plus x_z times the same rule at x1, see above).
+    before, first = _zero_masks(x, axis)
+    if before.all():
+        return ans * cumsum(t / x, axis)
+    x1 = where(first, 1.0, x)
+    ans1 = _cumprod(x1, axis=axis)
+    after = cumsum(where(first, t, 0.0), axis) * ans1
+    if isinstance(x, Tracer):
+        after = after + sum(where(first, x, 0.0), axis, keepdims=True) * _cumprod_jvp(
+            where(first, 0.0, t), ans1, x1, axis)
+    return where(before, ans * cumsum(where(before, t / where(before, x, 1.0), 0.0), axis),
+                 after)
+
+
+_cumprod = builtin(_cumprod_impl, "cumprod", vjp=(_cumprod_vjp,), jvp=(_cumprod_jvp,),
+                   doc="Running product along an integer `axis` (see cumprod).")
+
+
+def cumprod(x, axis=None):
+    """Running product along `axis` (of the flattened array when axis is None), as
+    numpy.cumprod. Its derivatives are exact where x has zeros (no division by them),
+    to any order.
+
+        >>> import numpy as np, revad as rv, revad.numpy as rnp
+        >>> rnp.cumprod(np.array([1.0, 2.0, 3.0]))
+        array([1., 2., 6.])
+        >>> rv.grad(lambda x: rnp.cumprod(x)[-1])(np.array([2.0, 0.0, 3.0]))
+        array([0., 6., 0.])
+    """
+    if axis is None:
+        return _cumprod(ravel(x), axis=0)
+    nd = np.ndim(value_of(x))
+    return _cumprod(x, axis=int(axis) % nd if nd else int(axis))

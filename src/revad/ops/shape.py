@@ -527,3 +527,164 @@ def tril(x, k=0):
     """
     mask = np.tril(np.ones(shape_of(x)[-2:], bool), k)
     return x * mask
+
+
+
+# --- sorting, differences, grids and broadcasting helpers ----------------------------------
+
+def take_along_axis(arr, indices, axis):
+    """Entries of arr at `indices` along `axis` (numpy.take_along_axis); the gradient is
+    added back at those positions.
+
+        >>> import numpy as np, revad.numpy as rnp
+        >>> rnp.take_along_axis(np.array([[10.0, 30.0, 20.0]]), np.array([[0, 2]]), axis=1)
+        array([[10., 20.]])
+    """
+    indices = np.asarray(value_of(indices))
+    if axis is None:
+        return getitem(ravel(arr), indices)
+    nd = ndim_of(arr)
+    axis = int(axis) % nd
+    if indices.ndim != nd:
+        raise ValueError("take_along_axis: indices and arr must have the same number of "
+                         "dimensions")
+    index = []
+    for d in range(nd):
+        if d == axis:
+            index.append(indices)
+        else:
+            shape = [1] * nd
+            shape[d] = shape_of(arr)[d]
+            index.append(np.arange(shape[d]).reshape(shape))
+    return getitem(arr, tuple(index))
+
+
+def sort(a, axis=-1, kind=None, order=None):
+    """a sorted along `axis` (of the flattened array when axis is None), as numpy.sort.
+    The gradient of each sorted entry goes back to the entry it came from (ties keep
+    their order, as a stable sort does).
+
+        >>> import numpy as np, revad as rv, revad.numpy as rnp
+        >>> x = np.array([3.0, 1.0, 2.0])
+        >>> rnp.sort(x)
+        array([1., 2., 3.])
+        >>> rv.grad(lambda x: rnp.sort(x)[0])(x)   # the smallest entry
+        array([0., 1., 0.])
+    """
+    if order is not None:
+        raise NotImplementedError("sort: `order` (structured arrays) is not supported")
+    if not isinstance(a, Tracer):
+        return np.sort(a, axis=axis, kind=kind)
+    if axis is None:
+        a, axis = ravel(a), 0
+    if ndim_of(a) == 0:
+        raise ValueError("sort: axis out of bounds for a 0-d array (use axis=None)")
+    indices = np.argsort(value_of(a), axis=axis, kind="stable")
+    return take_along_axis(a, indices, axis)
+
+
+def diff(a, n=1, axis=-1, prepend=None, append=None):
+    """The n-th discrete difference along `axis`, as numpy.diff (with `prepend` and
+    `append` values, which may be Vars too).
+
+        >>> import numpy as np, revad.numpy as rnp
+        >>> rnp.diff(np.array([1.0, 4.0, 9.0, 16.0]), n=2)
+        array([2., 2.])
+    """
+    n = int(n)
+    if n < 0:
+        raise ValueError(f"diff: order must be non-negative, got {n}")
+    if n == 0:
+        return a
+    nd = ndim_of(a)
+    if nd == 0:
+        raise ValueError("diff requires input that is at least one dimensional")
+    axis = int(axis) % nd
+    parts = []
+    for extra in (prepend, a, append):
+        if extra is None:
+            continue
+        if extra is not a and ndim_of(extra) == 0:
+            shape = list(shape_of(a))
+            shape[axis] = 1
+            if isinstance(extra, (int, float)):  # a Python number takes a's dtype
+                extra = np.full(shape, extra, np.result_type(value_of(a)))
+            else:
+                extra = broadcast_to(extra, tuple(shape))
+        parts.append(extra)
+    if len(parts) > 1:
+        a = concatenate(parts, axis=axis)
+    upper = [slice(None)] * nd
+    lower = [slice(None)] * nd
+    upper[axis] = slice(1, None)
+    lower[axis] = slice(None, -1)
+    for _ in range(n):
+        a = getitem(a, tuple(upper)) - getitem(a, tuple(lower))
+    return a
+
+
+def broadcast_arrays(*args):
+    """The arguments broadcast to one shape (numpy.broadcast_arrays), as read-only views
+    or Vars; gradients are summed back to each argument's shape.
+
+        >>> import numpy as np, revad.numpy as rnp
+        >>> [x.shape for x in rnp.broadcast_arrays(np.ones(3), np.ones((2, 1)))]
+        [(2, 3), (2, 3)]
+    """
+    if not any(isinstance(x, Tracer) for x in args):
+        return np.broadcast_arrays(*args)
+    shape = np.broadcast_shapes(*(shape_of(x) for x in args))
+    return tuple(broadcast_to(x, shape) for x in args)
+
+
+def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
+    """Coordinate arrays from 1-d coordinate vectors, as numpy.meshgrid (indexing 'xy'
+    or 'ij', `sparse` for broadcastable rather than full arrays); each is a broadcast of
+    its vector, and its gradient is summed back onto that vector.
+
+        >>> import numpy as np, revad.numpy as rnp
+        >>> xs, ys = rnp.meshgrid(np.arange(3.0), np.arange(2.0))
+        >>> xs
+        array([[0., 1., 2.],
+               [0., 1., 2.]])
+    """
+    if indexing not in ("xy", "ij"):
+        raise ValueError("meshgrid: indexing must be 'xy' or 'ij'")
+    if not any(isinstance(x, Tracer) for x in xi):
+        return np.meshgrid(*xi, copy=copy, sparse=sparse, indexing=indexing)
+    nd = len(xi)
+    lengths = [int(np.size(value_of(x))) for x in xi]
+    out = []
+    for i, x in enumerate(xi):
+        shape = [1] * nd
+        shape[i] = lengths[i]
+        if indexing == "xy" and nd > 1 and i < 2:
+            shape[0], shape[1] = shape[1], shape[0]
+        out.append(reshape(x, tuple(shape)))
+    if sparse:
+        return tuple(out)
+    full = list(lengths)
+    if indexing == "xy" and nd > 1:
+        full[0], full[1] = full[1], full[0]
+    return tuple(broadcast_to(x, tuple(full)) for x in out)
+
+
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    """x with nan and infinities replaced by finite numbers (numpy.nan_to_num); the
+    gradient passes where x is finite and is 0 where an entry was replaced.
+
+        >>> import numpy as np, revad as rv, revad.numpy as rnp
+        >>> x = np.array([1.0, np.nan, np.inf])
+        >>> rnp.nan_to_num(x, posinf=9.0)
+        array([1., 0., 9.])
+        >>> rv.grad(lambda x: rnp.sum(rnp.nan_to_num(x)))(x)
+        array([1., 0., 0.])
+    """
+    from .elementwise import where
+    v = value_of(x)
+    replaced = np.nan_to_num(v, copy=True, nan=nan, posinf=posinf, neginf=neginf)
+    if not isinstance(x, Tracer):
+        return float(replaced) if type(v) is float else replaced
+    if type(v) is float:
+        replaced = float(replaced)
+    return where(np.isfinite(v), x, replaced)
