@@ -50,6 +50,8 @@ DOMAINS: dict[str, Callable] = {
     "nonzero": _nonzero,
     "offgrid": _offgrid,
     "bool": lambda rng, shape: rng.integers(0, 2, size=shape).astype(bool),
+    "complex": lambda rng, shape: (rng.uniform(-2.0, 2.0, size=shape)
+                                   + 1j * rng.uniform(-2.0, 2.0, size=shape)),
 }
 CONSTANT_DOMAINS = {"bool"}
 
@@ -60,8 +62,12 @@ def sample(domain, shape, rng, dtype=np.float64, zero_dim_array=False):
     value = np.asarray(DOMAINS[domain](rng, shape))
     if domain == "bool":
         return bool(value) if shape == () else value
+    if domain == "complex":
+        dtype = np.complex64 if dtype == np.float32 else np.complex128
     value = value.astype(dtype)
     if shape == () and not zero_dim_array:
+        if domain == "complex":
+            return complex(value) if dtype == np.complex128 else value[()]
         return float(value) if dtype == np.float64 else value[()]
     return value
 
@@ -756,3 +762,39 @@ add("stats_multivariate_normal_diag", rstats.multivariate_normal.logpdf,
 
 SPEC_NAMES = {s.name for s in SPECS}
 assert len(SPEC_NAMES) == len(SPECS), "duplicate spec names"
+
+
+# --- complex numbers and Fourier transforms ---------------------------------------------
+
+for _name, _fn, _ref in [("real", rnp.real, np.real), ("imag", rnp.imag, np.imag),
+                         ("conj", rnp.conj, np.conj), ("angle", rnp.angle, np.angle)]:
+    add(_name, _fn, _ref, ["complex"], cases(UNARY), float32=False)
+    add(f"{_name}_of_real", _fn, _ref, ["nonzero"], cases(UNARY[1:]), float32=False)
+for _name, _fn, _ref in [("sin_complex", rnp.sin, np.sin), ("exp_complex", rnp.exp, np.exp),
+                         ("abs_complex", rnp.abs, np.abs), ("sqrt_complex", rnp.sqrt, np.sqrt),
+                         ("log_complex", rnp.log, np.log), ("tanh_complex", rnp.tanh, np.tanh)]:
+    add(_name, _fn, _ref, ["complex"], cases(UNARY), float32=False)
+add("multiply_complex", rnp.multiply, np.multiply, ["complex", "real"], cases(BINARY),
+    float32=False)
+add("divide_complex", rnp.divide, np.divide, ["complex", "complex"], cases(BINARY),
+    float32=False)
+add("matmul_complex", rnp.matmul, np.matmul, ["complex", "complex"],
+    cases([((2, 3), (3,)), ((2, 3), (3, 4))]), float32=False)
+_FFT_PARAMS = [{}, {"n": 7}, {"n": 3}, {"norm": "ortho"}, {"norm": "forward"}]
+for _name, _fn, _ref, _domain in [("fft", rnp.fft.fft, np.fft.fft, "complex"),
+                                  ("ifft", rnp.fft.ifft, np.fft.ifft, "complex"),
+                                  ("fft_of_real", rnp.fft.fft, np.fft.fft, "real"),
+                                  ("rfft", rnp.fft.rfft, np.fft.rfft, "real"),
+                                  ("irfft", rnp.fft.irfft, np.fft.irfft, "complex")]:
+    add(_name, _fn, _ref, [_domain], cases([((5,),), ((4,),)], _FFT_PARAMS)
+        + case_list((((3, 4),), {"axis": 0}), (((2, 6),), {"axis": -1, "n": 8})),
+        float32=False, value_rtol=1e-10)
+add("fft2", rnp.fft.fft2, np.fft.fft2, ["complex"], cases([((3, 4),), ((2, 3, 2),)]),
+    float32=False, value_rtol=1e-10)
+add("ifftn", rnp.fft.ifftn, np.fft.ifftn, ["complex"],
+    case_list((((3, 4),), {}), (((2, 3, 2),), {"axes": (0, 2)}), (((3, 4),), {"s": (4, 3)})),
+    float32=False, value_rtol=1e-10)
+add("fftshift", rnp.fft.fftshift, np.fft.fftshift, ["real"],
+    case_list((((5,),), {}), (((4, 3),), {"axes": 1})), float32=False)
+add("ifftshift", rnp.fft.ifftshift, np.fft.ifftshift, ["complex"],
+    case_list((((5,),), {}), (((4, 3),), {})), float32=False)

@@ -77,7 +77,8 @@ def _random_like(rng, tree):
 
 
 def _inner(a, b):
-    return sum(float(np.sum(np.asarray(x) * np.asarray(y)))
+    """The pairing of revad's convention, Re(sum(a * b))."""
+    return sum(float(np.real(np.sum(np.asarray(x) * np.asarray(y))))
                for x, y in zip(leaves(a), leaves(b), strict=True))
 
 

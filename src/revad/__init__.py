@@ -22,6 +22,7 @@ from .numpy import (
     tile, trace, transpose, tril, triu, var, where,
 )
 from .numpy import abs, round  # noqa: A004  (NumPy's names, as in revad.numpy)
+from .numpy import angle, conj, fft, imag, linalg, real
 from .custom import checkpoint, custom_jvp, custom_vjp
 from .reverse import gradients
 from .testing import check_grad

@@ -304,11 +304,11 @@ def stop_gradient(x):
 
 def _checked_value(value, what="Var value", copy=True):
     """Validate and normalise a user-supplied value: floats stay floats, ints become
-    floats, real arrays keep a floating dtype (integers become float64). A float array
+    floats, arrays keep a floating or complex dtype (integers become float64). An array
     is copied unless `copy` is false (transforms do not copy: they hand the value to
     the function and differentiate before returning, so nothing can change it)."""
     t = type(value)
-    if t is float:
+    if t is float or t is complex:
         return value
     if t is int or t is bool:
         return float(value)
@@ -325,18 +325,18 @@ def _checked_value(value, what="Var value", copy=True):
             raise ValueError(f"{what}: ragged nested sequence cannot form an array ({e})") from None
     elif isinstance(value, numbers.Real):
         return float(value)
+    elif isinstance(value, numbers.Complex):
+        return complex(value)
     elif not isinstance(value, np.ndarray):
         raise TypeError(f"{what} must be a number, a list or a NumPy array, "
                         f"got {t.__name__}: {value!r:.60}")
     kind = value.dtype.kind
-    if kind == "f":
+    if kind in "fc":
         if not value.ndim:
             return float(value) if value.dtype == np.float64 else value[()]
         return value.copy() if copy else value
     if kind in "iub":
         return value.astype(np.float64) if value.ndim else float(value)
-    if kind == "c":
-        raise TypeError(f"{what}: complex values are not supported yet (dtype {value.dtype})")
     raise TypeError(f"{what} must be numeric, got an array of dtype {value.dtype}")
 
 
@@ -605,7 +605,7 @@ def _constant(value):
     return _new_var(value, 0, None)
 
 
-_operand_types = (float, int, np.ndarray, np.generic, list, tuple)
+_operand_types = (float, int, complex, np.ndarray, np.generic, list, tuple)
 _NO_ARGUMENT = (None,)
 
 

@@ -16,6 +16,7 @@ from .ops.elementwise import (
     logaddexp, maximum, minimum, multiply, negative, power, reciprocal, relu, rint,
     sigmoid, sign, sin, sinh, softplus, sqrt, square, subtract, tan, tanh, where,
 )
+from .ops.complex import angle, conj, imag, real
 from .ops.linalg import dot, einsum, inner, matmul, outer, tensordot, vdot
 from .ops.nn import log_softmax, softmax
 from .ops.reductions import cumsum, logsumexp, max, mean, min, norm, prod, std, sum, var
@@ -29,9 +30,10 @@ from .ops.reductions import cumprod
 from .ops.shape import (
     broadcast_arrays, diff, meshgrid, nan_to_num, sort, take_along_axis,
 )
-from . import linalg
+from . import fft, linalg
 
 abs = absolute
+conjugate = conj
 true_divide = divide
 round = around = rint
 amax, amin = max, min

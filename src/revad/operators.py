@@ -21,7 +21,7 @@ def _reflected(record):
     return method
 
 
-_OPERANDS = (Tracer, float, int, np.ndarray, np.generic, list, tuple)
+_OPERANDS = (Tracer, float, int, complex, np.ndarray, np.generic, list, tuple)
 
 
 def _generic_operator(function):
@@ -64,6 +64,9 @@ Var.__neg__ = ew.negative.record
 Var.__abs__ = ew.absolute.record
 Tracer.__getitem__ = lambda self, index: shape.getitem(self, shape._plain_index(index))
 Tracer.T = property(lambda self: shape.transpose(self), doc="The transpose (axes reversed).")
+Tracer.real = property(lambda self: rnp.real(self), doc="The real part.")
+Tracer.imag = property(lambda self: rnp.imag(self), doc="The imaginary part.")
+Tracer.conj = Tracer.conjugate = lambda self: rnp.conj(self)
 
 
 def _reshape(self, *shape_args, **kwargs):
@@ -108,6 +111,7 @@ _UFUNCS = {getattr(np, name): getattr(rnp, name) for name in (
     "tanh arcsinh arccosh arctanh logaddexp hypot maximum minimum sign floor ceil "
     "matmul").split()}
 _UFUNCS[np.rint] = rnp.rint
+_UFUNCS[np.conjugate] = rnp.conj
 _UFUNCS[np.positive] = lambda x: x
 # Ufuncs whose results carry no derivative: applied to the plain values.
 _VALUE_UFUNCS = {np.less, np.less_equal, np.greater, np.greater_equal, np.equal,
@@ -122,6 +126,8 @@ _FUNCTIONS = {getattr(np, name): getattr(rnp, name) for name in (
 _FUNCTIONS.update({getattr(np, name): getattr(rnp, name) for name in (
     "sort cumprod diff kron convolve correlate nan_to_num take_along_axis meshgrid "
     "broadcast_arrays").split()})
+_FUNCTIONS.update({np.real: rnp.real, np.imag: rnp.imag, np.angle: rnp.angle})
+_FUNCTIONS.update({getattr(np.fft, name): getattr(rnp.fft, name) for name in rnp.fft.__all__})
 _FUNCTIONS.update({getattr(np.linalg, name): getattr(rnp.linalg, name) for name in (
     "norm inv solve det slogdet cholesky eigh eigvalsh svd qr pinv matrix_power").split()})
 # Functions that only look at shapes or values.

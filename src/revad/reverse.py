@@ -195,8 +195,9 @@ def fit_cotangent(g, target):
     tt = type(target)
     if tg is float and tt is float:
         return g
-    if tg is np.ndarray and tt is np.ndarray and g.shape == target.shape:
-        return g if g.dtype == target.dtype else g.astype(target.dtype)
+    if (tg is np.ndarray and tt is np.ndarray and g.shape == target.shape
+            and g.dtype == target.dtype):
+        return g
     from .ops.shape import fit_to, sum_to
     return fit_to(g, target, sum_to)
 
@@ -211,7 +212,7 @@ def scalar_seed(y, what="backward()"):
         raise ValueError(
             f"{what} on a Var of shape {shape} needs a seed (cotangent) of the same "
             "shape; only a scalar output can be differentiated without one")
-    return np.ones((), v.dtype)[()]
+    return np.ones((), np.result_type(v))[()]
 
 
 def check_seed(y, seed):

@@ -13,12 +13,25 @@ __all__ = ["check_grad"]
 
 
 def _as_float64(x):
-    return np.array(value_of(x), dtype=np.float64)
+    """x in double precision: float64, or complex128 for complex x."""
+    v = value_of(x)
+    return np.array(v, dtype=np.complex128 if np.iscomplexobj(v) else np.float64)
 
 
 def _restore(template, array):
-    """`array` in the form of the leaf `template` (float stays float)."""
+    """`array` in the form of the leaf `template` (a Python number stays one)."""
+    if isinstance(template, complex):
+        return complex(array)
     return float(array) if isinstance(template, (float, int)) else array
+
+
+def _random_like(rng, y):
+    """A random cotangent for an output like y (complex for a complex output)."""
+    shape = np.shape(value_of(y))
+    u = rng.standard_normal(shape)
+    if np.iscomplexobj(value_of(y)):
+        u = u + 1j * rng.standard_normal(shape)
+    return u if shape else u[()]
 
 
 def check_grad(fun, *args, rtol=1e-5, atol=1e-7, eps=None, max_entries=2000,
@@ -26,9 +39,11 @@ def check_grad(fun, *args, rtol=1e-5, atol=1e-7, eps=None, max_entries=2000,
     """Compare revad's derivatives of `fun` at `args` with central finite differences.
 
     `fun` may return a scalar or an array: for arrays, the check is on the scalar
-    ``<u, fun(x)>`` for a fixed random `u`. Each input entry is perturbed in turn when
-    there are at most `max_entries` of them, otherwise the check is along `directions`
-    random directions. Raises AssertionError with a report of the worst entries when
+    ``Re(sum(u * fun(x)))`` for a fixed random `u`. Each input entry is perturbed in
+    turn (a complex one along its real and its imaginary part) when there are at most
+    `max_entries` of them, otherwise the check is along `directions` random
+    directions. Complex derivatives follow revad's convention (``Re(sum(g * d))`` is
+    the derivative along d; see `revad.ops.complex`). Raises AssertionError with a report of the worst entries when
     ``|analytic - numeric| > atol + rtol * |numeric|`` anywhere, else returns the
     largest error seen.
 
@@ -42,19 +57,19 @@ def check_grad(fun, *args, rtol=1e-5, atol=1e-7, eps=None, max_entries=2000,
     out, pullback = vjp(fun, *tree_unflatten(treedef, [_restore(t, b) for t, b in zip(
         leaves, base, strict=True)]))
     out_leaves, out_def = tree_flatten(out)
-    projections = [rng.standard_normal(np.shape(value_of(y))) for y in out_leaves]
+    projections = [_random_like(rng, y) for y in out_leaves]
 
     def project(result):
         result_leaves, _ = tree_flatten(result)
-        return float(sum(np.sum(u * _as_float64(y))
+        return float(sum(np.real(np.sum(u * _as_float64(y)))
                          for u, y in zip(projections, result_leaves, strict=True)))
 
     def f_at(arrays):
         return project(fun(*tree_unflatten(treedef, [_restore(t, a) for t, a in zip(
             leaves, arrays, strict=True)])))
 
-    cotangent = tree_unflatten(out_def, [u if np.ndim(value_of(y)) else float(u) for u, y in
-                                         zip(projections, out_leaves, strict=True)])
+    cotangent = tree_unflatten(out_def, [u if np.ndim(value_of(y)) else u.item()
+                                         for u, y in zip(projections, out_leaves, strict=True)])
     analytic = [_as_float64(g) for g in tree_flatten(pullback(cotangent))[0]]
 
     def numeric_along(direction):
@@ -68,15 +83,21 @@ def check_grad(fun, *args, rtol=1e-5, atol=1e-7, eps=None, max_entries=2000,
     total = sum(b.size for b in base)
     if total <= max_entries:
         for k, b in enumerate(base):
+            units = (1.0, 1j) if np.iscomplexobj(b) else (1.0,)
             for index in np.ndindex(b.shape):
-                direction = [np.zeros_like(c) for c in base]
-                direction[k][index] = 1.0
-                rows.append((f"input leaf {k} at {index}", analytic[k][index],
-                             numeric_along(direction)))
+                for unit in units:
+                    direction = [np.zeros_like(c) for c in base]
+                    direction[k][index] = unit
+                    part = "" if unit == 1.0 and len(units) == 1 else (
+                        " (real part)" if unit == 1.0 else " (imaginary part)")
+                    rows.append((f"input leaf {k} at {index}{part}",
+                                 float(np.real(analytic[k][index] * unit)),
+                                 numeric_along(direction)))
     else:
         for n in range(directions):
-            direction = [rng.standard_normal(b.shape) for b in base]
-            a = float(sum(np.sum(g * d) for g, d in zip(analytic, direction, strict=True)))
+            direction = [_random_like(rng, b) for b in base]
+            a = float(sum(np.real(np.sum(g * d))
+                          for g, d in zip(analytic, direction, strict=True)))
             rows.append((f"random direction {n}", a, numeric_along(direction)))
     worst = 0.0
     failures = []

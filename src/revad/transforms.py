@@ -162,26 +162,35 @@ def vjp(fun, *primals):
     return tree_unflatten(out_def, [_unbox(y, level) for y in out_leaves]), pullback
 
 
-def _scalar_output(out, fun, level):
-    """Check that `fun` returned a scalar; return its Var (or None for a constant)."""
+def _scalar_output(out, fun, level, holomorphic=False):
+    """Check that `fun` returned a scalar (a real one, unless `holomorphic`); return
+    its Var (or None for a constant)."""
     v = value_of(out)
-    if isinstance(v, (float, int, np.floating, np.integer)) or (
-            isinstance(v, np.ndarray) and v.dtype.kind in "fiu"):
+    if isinstance(v, (float, int, complex, np.number)) or (
+            isinstance(v, np.ndarray) and v.dtype.kind in "fiuc"):
         if np.shape(v) != ():
             raise TypeError(
                 f"grad needs {_name(fun)} to return a scalar, but it returned shape "
                 f"{np.shape(v)}; use jacobian or vjp for non-scalar outputs, or reduce "
                 "the output (e.g. with sum)")
+        if np.iscomplexobj(v) and not holomorphic:
+            raise TypeError(
+                f"grad needs {_name(fun)} to return a real number, but it returned a "
+                "complex one: differentiate its real part or abs, or pass "
+                "holomorphic=True for a complex derivative")
         return out if isinstance(out, Var) and out._level == level else None
     raise TypeError(f"grad needs {_name(fun)} to return a scalar number, "
                     f"got {type(v).__name__}")
 
 
-def value_and_grad(fun, argnums=0, has_aux=False):
+def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False):
     """A function returning both ``fun(*args)`` and its gradient w.r.t. ``args[argnums]``.
 
     With a tuple `argnums` the gradient is a tuple; with ``has_aux=True`` `fun` returns
-    ``(value, aux)`` and the result is ``((value, aux), gradient)``.
+    ``(value, aux)`` and the result is ``((value, aux), gradient)``. For a complex
+    input, the gradient of a real `fun` is ``df/dx - i df/dy`` (JAX's convention, see
+    `revad.ops.complex`); ``holomorphic=True`` gives the complex derivative of a
+    holomorphic `fun` (complex inputs and output).
 
         >>> import revad as rv
         >>> rv.value_and_grad(lambda x, y: x * y, argnums=(0, 1))(2.0, 3.0)
@@ -196,7 +205,9 @@ def value_and_grad(fun, argnums=0, has_aux=False):
                 raise TypeError(f"with has_aux=True, {_name(fun)} must return a pair "
                                 f"(value, aux), got {type(out).__name__}")
             out, aux = out
-        y = _scalar_output(out, fun, level)
+        if holomorphic:
+            _check_complex_inputs(inputs, fun)
+        y = _scalar_output(out, fun, level, holomorphic)
         reached = {} if y is None else backprop([(y, scalar_seed(y))])
         grads = _cotangents(reached, inputs)
         grads = grads[0] if isinstance(argnums, int) else tuple(grads)
@@ -209,7 +220,15 @@ def value_and_grad(fun, argnums=0, has_aux=False):
     return value_and_grad_fun
 
 
-def grad(fun, argnums=0, has_aux=False):
+def _check_complex_inputs(inputs, fun):
+    for boxes, _ in inputs:
+        for b in boxes:
+            if not np.iscomplexobj(value_of(b._value)):
+                raise TypeError(f"holomorphic=True needs complex inputs to {_name(fun)}; "
+                                "pass them as complex numbers (e.g. x + 0j)")
+
+
+def grad(fun, argnums=0, has_aux=False, holomorphic=False):
     """The gradient of a scalar-valued `fun` w.r.t. ``args[argnums]``, as a function.
 
     Arguments can be floats, arrays or nested dicts/lists/tuples of them; the gradient
@@ -220,8 +239,10 @@ def grad(fun, argnums=0, has_aux=False):
         1.0
         >>> rv.grad(lambda p: p["w"] ** 2 + p["b"])({"w": 3.0, "b": 1.0})
         {'b': 1.0, 'w': 6.0}
+        >>> rv.grad(rnp.sin, holomorphic=True)(1j) == complex(rnp.cos(1j))
+        True
     """
-    value_and_grad_fun = value_and_grad(fun, argnums, has_aux)
+    value_and_grad_fun = value_and_grad(fun, argnums, has_aux, holomorphic)
 
     @functools.wraps(fun)
     def grad_fun(*args, **kwargs):

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..core import value_of
 from ._registry import ELEMENTWISE, builtin
+from .complex import conj_sign
 
 _MATH_ERRORS = (ValueError, OverflowError, ZeroDivisionError)
 _PYTHON_NUMBERS = (float, int)
@@ -182,7 +183,8 @@ reciprocal = _unary_op(np.reciprocal, lambda x: 1.0 / x, "reciprocal",
                        lambda ans, x: lambda g: _scaled(-g, ans * ans),
                        derivative="-1 / x ** 2",
                        saves=("ans",))
-absolute = _unary_op(np.absolute, abs, "absolute", lambda ans, x: lambda g: g * sign(x),
+absolute = _unary_op(np.absolute, abs, "absolute",
+                     lambda ans, x: lambda g: g * conj_sign(x),
                      derivative="-1.0", at=-0.5,
                      saves=(0,))
 sign = _unary_op(np.sign, lambda x: float(np.sign(x)), "sign", _no_gradient,

@@ -116,6 +116,8 @@ broadcast_to = builtin(_broadcast_to_impl, "broadcast_to", jvp=MULTILINEAR,
 
 def _astype_impl(x, dtype):
     dtype = np.dtype(dtype)
+    if type(x) is complex:
+        return x if dtype == np.complex128 else dtype.type(x)
     if type(x) is float:
         return x if dtype == np.float64 else dtype.type(x)
     if np.ndim(x) == 0 and dtype == np.float64:
@@ -124,10 +126,8 @@ def _astype_impl(x, dtype):
 
 
 def _astype_vjp(ans, x, dtype):
-    def vjp(g):
-        v = value_of(x)
-        return astype(g, np.float64 if type(v) is float else np.result_type(v))
-    return vjp
+    # back to x's kind of number (the real part, for a real x: see revad.ops.complex)
+    return lambda g: fit_to(g, x, sum_to)
 
 
 astype = builtin(_astype_impl, "astype", jvp=MULTILINEAR, vjp=(_astype_vjp,),
@@ -152,8 +152,15 @@ def fit_to(x, target, fix_shape):
     if np.shape(xv) != shape:
         x = fix_shape(x, shape)
         xv = value_of(x)
+    if np.iscomplexobj(xv) and not np.iscomplexobj(tv):
+        # a real value's derivative is the real part (the pairing is Re(a * b))
+        from .complex import real
+        x = real(x)
+        xv = value_of(x)
     if type(tv) is float:
         return x if isinstance(x, Tracer) or type(x) is float else float(x)
+    if type(tv) is complex:
+        return x if isinstance(x, Tracer) or type(x) is complex else complex(x)
     if np.result_type(xv) != tv.dtype:
         x = astype(x, tv.dtype)
     return x
