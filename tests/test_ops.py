@@ -107,6 +107,33 @@ def test_forward_mode_matches_finite_differences_and_reverse_mode(spec, case):
     assert lhs == pytest.approx(rhs, rel=tol, abs=tol)
 
 
+# Functions with kinks or steps inside their domain (where a second derivative does not
+# exist) or with derivatives that are piecewise constant by construction.
+NOT_TWICE_DIFFERENTIABLE = {
+    "absolute", "sign", "floor", "ceil", "round", "relu", "maximum", "minimum", "clip",
+    "max", "min", "sort", "abs_complex", "angle_of_real", "nan_to_num", "norm",
+}
+SECOND_ORDER_CASES = [pytest.param(spec, spec.cases[0], id=f"{spec.name}-{spec.cases[0].id}")
+                      for spec in SPECS
+                      if not spec.zero_grad and spec.name not in NOT_TWICE_DIFFERENTIABLE
+                      and not any(spec.is_constant(i) for i in range(len(spec.cases[0].shapes)))]
+
+
+@pytest.mark.parametrize("spec,case", SECOND_ORDER_CASES)
+def test_second_derivatives_match_finite_differences(spec, case):
+    """The backward pass is itself differentiable: the VJP along a fixed cotangent u, as
+    a function of the inputs, checked against finite differences (order 2)."""
+    diff, fun = split_args(spec, case, spec.inputs(case))
+    out = fun(*diff)
+    u = _random_like(np.random.default_rng(1), out)
+
+    def pulled_back(*xs):
+        return rv.vjp(fun, *xs)[1](u)
+
+    rv.check_grad(pulled_back, *diff, rtol=max(spec.rtol, 1e-4), atol=max(spec.atol, 1e-6),
+                  **spec.check_kw)
+
+
 @pytest.mark.parametrize("spec,case", SCALAR_CASES)
 def test_zero_dim_array_inputs(spec, case):
     """0-d arrays are accepted wherever floats are, with the same results."""
