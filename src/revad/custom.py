@@ -219,12 +219,24 @@ def checkpoint(fun):
         if type(top) is not Var:  # nothing recorded at this level: no memory to save
             return fun(*args)
         once = _Once()
+        # only the arguments that carry a derivative are differentiated again
+        wanted = [i for i, x in enumerate(leaves) if type(x) is Var and x._level == top._level]
 
         def forward(values):
             def recompute(g):
-                from .transforms import vjp
-                _, pullback = vjp(lambda *xs: fun(*tree_unflatten(treedef, xs)), *values)
-                return list(pullback(g))
+                from .transforms import vjp_of
+
+                def block(*chosen):
+                    full = list(values)
+                    for i, x in zip(wanted, chosen, strict=True):
+                        full[i] = x
+                    return fun(*tree_unflatten(treedef, full))
+
+                _, pullback = vjp_of(block, [values[i] for i in wanted], copy=False)
+                cotangents = [None] * len(values)
+                for i, ct in zip(wanted, pullback(g), strict=True):
+                    cotangents[i] = ct
+                return cotangents
             once.compute = recompute
             return apply(*values, treedef=treedef, once=None)
 

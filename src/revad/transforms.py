@@ -139,7 +139,13 @@ def vjp(fun, *primals):
         >>> out, pullback(1.0)
         (6.0, (3.0, 2.0))
     """
-    out, inputs, level = _trace(fun, primals, {}, range(len(primals)), copy=True)
+    return vjp_of(fun, primals, copy=True)
+
+
+def vjp_of(fun, primals, copy):
+    """`vjp` with a choice: copy the primal arrays (for a pullback that outlives the
+    call and its caller's arrays) or not (for one used at once)."""
+    out, inputs, level = _trace(fun, primals, {}, range(len(primals)), copy=copy)
     out_leaves, out_def = tree_flatten(out)
 
     def pullback(cotangent):
