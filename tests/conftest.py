@@ -65,3 +65,15 @@ def finite_difference_grads(f, xs, h=1e-6):
 def is_float(x):
     """A Python float (np.float64 counts: it subclasses float)."""
     return isinstance(x, float) and not isinstance(x, np.ndarray)
+
+
+def run_docstring_examples(obj):
+    """Run the examples in obj's docstring (there must be some) and fail on a mismatch.
+    pytest's --doctest-modules misses functions made by a factory, as primitives are."""
+    import doctest
+    tests = [t for t in doctest.DocTestFinder(recurse=False).find(obj, globs={}) if t.examples]
+    assert tests, f"{obj!r} has no example in its docstring"
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    for test in tests:
+        runner.run(test)
+    assert runner.failures == 0

@@ -3,10 +3,10 @@
 pytest's --doctest-modules finds docstrings of module-level functions only; revad's
 primitives are functions made by a factory, so their examples run from here.
 """
-import doctest
 import inspect
 
 import pytest
+from conftest import run_docstring_examples
 
 import revad
 import revad.numpy as rnp
@@ -44,9 +44,4 @@ PUBLIC = [
 
 @pytest.mark.parametrize("obj", PUBLIC)
 def test_public_function_has_a_runnable_example(obj):
-    tests = [t for t in doctest.DocTestFinder(recurse=False).find(obj, globs={}) if t.examples]
-    assert tests, f"{obj!r} has no example in its docstring"
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    for test in tests:
-        runner.run(test)
-    assert runner.failures == 0
+    run_docstring_examples(obj)

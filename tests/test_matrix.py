@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import revad as rv
+from conftest import run_docstring_examples
 import revad.numpy as rnp
 from revad.ops import PRIMITIVES
 from revad.ops import shape as shape_ops
@@ -380,28 +381,13 @@ def test_importing_revad_does_not_import_scipy():
     assert out.stdout.strip() == "False"
 
 
-def _public_functions(module):
-    return [pytest.param(getattr(module, name), id=f"{module.__name__}.{name}")
-            for name in module.__all__]
-
-
-def run_examples(obj):
-    import doctest
-    tests = [t for t in doctest.DocTestFinder(recurse=False).find(obj, globs={}) if t.examples]
-    assert tests, f"{obj!r} has no example in its docstring"
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    for test in tests:
-        runner.run(test)
-    assert runner.failures == 0
-
-
-@pytest.mark.parametrize("fn", _public_functions(la) + [
+@pytest.mark.parametrize("fn", [
     pytest.param(f, id=f"revad.ops.matrix.{f.__name__}") for f in (
         rv.ops.matrix.logabsdet, rv.ops.matrix.eigh_packed, rv.ops.matrix.svd_packed,
         rv.ops.matrix.qr_packed)])
-def test_linalg_examples_run(fn):
-    # primitives are made by a factory, so --doctest-modules does not see their examples
-    run_examples(fn)
+def test_internal_linalg_primitives_examples_run(fn):
+    # the public ones run in test_docstrings.py
+    run_docstring_examples(fn)
 
 
 SECOND_ORDER = {

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import revad as rv
+from conftest import run_docstring_examples
 import revad.numpy as rnp
 import revad.scipy.special as sp
 from revad.scipy.stats import multivariate_normal, norm
@@ -203,11 +204,9 @@ def test_maximum_likelihood_fit_of_a_normal_by_gradient_descent(rng):
 
 @pytest.mark.parametrize("name", sp.__all__)
 def test_special_examples_run(name):
-    from test_matrix import run_examples
-    run_examples(getattr(sp, name))
+    run_docstring_examples(getattr(sp, name))
 
 
 @pytest.mark.parametrize("method", ["pdf", "logpdf", "cdf", "logcdf", "sf", "logsf", "ppf"])
 def test_norm_examples_run(method):
-    from test_matrix import run_examples
-    run_examples(getattr(norm, method))
+    run_docstring_examples(getattr(norm, method))

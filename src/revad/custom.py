@@ -48,7 +48,43 @@ def _flat_cotangents(cts, treedef, name):
     return leaves
 
 
-class custom_vjp:
+class _CustomRule:
+    """What custom_vjp and custom_jvp share: the wrapped function as a primitive of
+    its own, applied to plain values directly, through its JVP rules under forward mode,
+    and recorded as one node under reverse mode, with the cotangents of all its
+    arguments computed once (`_Once`) by the subclass's `_cotangents`."""
+
+    def __init__(self, fun):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.primitive = Primitive(self._apply, name=getattr(fun, "__name__", "custom"))
+        defvjp_argnum(self.primitive, lambda argnum, ans, *leaves, treedef, once:
+                      lambda g: once(g)[argnum])
+        defjvp_argnum(self.primitive, self._jvp)
+
+    def _apply(self, *leaves, treedef, once):
+        return _check_output(self.fun(*tree_unflatten(treedef, leaves)), self.__name__)
+
+    def __call__(self, *args):
+        if not self._defined():
+            raise TypeError(f"{self.__name__}: call {self._definer}(...) before using it")
+        leaves, treedef = tree_flatten(args)
+        top = top_tracer(leaves)
+        if top is None:
+            return self.fun(*args)
+        if type(top) is not Var:
+            return self.primitive(*leaves, treedef=treedef, once=None)
+        once = _Once()
+
+        def forward(values):
+            out, once.compute = self._value_and_cotangents(values, treedef)
+            return _check_output(out, self.__name__)
+
+        return record(self.primitive, leaves, {"treedef": treedef, "once": once},
+                      top._level, forward)
+
+
+class custom_vjp(_CustomRule):
     """A function with a reverse-mode rule of your own.
 
     ``f.defvjp(fwd, bwd)``: ``fwd(*args)`` returns ``(output, residuals)``, and
@@ -69,56 +105,31 @@ class custom_vjp:
         5.0
     """
 
+    _definer = "defvjp"
+
     def __init__(self, fun):
-        functools.update_wrapper(self, fun)
-        self.fun = fun
+        super().__init__(fun)
         self.fwd = self.bwd = None
-        self.primitive = Primitive(self._apply, name=getattr(fun, "__name__", "custom_vjp"))
-        defvjp_argnum(self.primitive, self._vjp)
-        defjvp_argnum(self.primitive, self._jvp)
 
     def defvjp(self, fwd, bwd):
         self.fwd, self.bwd = fwd, bwd
 
-    def _apply(self, *leaves, treedef, once):
-        return self.fun(*tree_unflatten(treedef, leaves))
+    def _defined(self):
+        return self.fwd is not None
 
-    def _vjp(self, argnum, ans, *leaves, treedef, once):
-        return lambda g: once(g)[argnum]
+    def _value_and_cotangents(self, values, treedef):
+        out, residuals = self.fwd(*tree_unflatten(treedef, values))
+        return out, lambda g: _flat_cotangents(self.bwd(residuals, g), treedef, self.__name__)
 
     def _jvp(self, argnum, t, ans, *leaves, treedef, once):
         from .ops.shape import zeros_like_value
         from .transforms import vjp
-        _, residuals = self.fwd(*tree_unflatten(treedef, leaves))
-
-        def cotangent(g):
-            return _flat_cotangents(self.bwd(residuals, g), treedef, self.__name__)[argnum]
-
-        _, transpose = vjp(cotangent, zeros_like_value(ans))
+        _, cotangents = self._value_and_cotangents(leaves, treedef)
+        _, transpose = vjp(lambda g: cotangents(g)[argnum], zeros_like_value(ans))
         return transpose(t)[0]
 
-    def __call__(self, *args):
-        if self.fwd is None:
-            raise TypeError(f"{self.__name__}: call defvjp(fwd, bwd) before using it")
-        leaves, treedef = tree_flatten(args)
-        top = top_tracer(leaves)
-        if top is None:
-            return self.fun(*args)
-        if type(top) is not Var:
-            return self.primitive(*leaves, treedef=treedef, once=None)
-        name = self.__name__
-        once = _Once()
 
-        def forward(values):
-            out, residuals = self.fwd(*tree_unflatten(treedef, values))
-            once.compute = lambda g: _flat_cotangents(self.bwd(residuals, g), treedef, name)
-            return _check_output(out, name)
-
-        return record(self.primitive, leaves, {"treedef": treedef, "once": once},
-                      top._level, forward)
-
-
-class custom_jvp:
+class custom_jvp(_CustomRule):
     """A function with a forward-mode rule of your own.
 
     ``f.defjvp(rule)``: ``rule(primals, tangents)`` returns ``(output,
@@ -134,58 +145,36 @@ class custom_jvp:
         True
     """
 
+    _definer = "defjvp"
+
     def __init__(self, fun):
-        functools.update_wrapper(self, fun)
-        self.fun = fun
+        super().__init__(fun)
         self.rule = None
-        self.primitive = Primitive(self._apply, name=getattr(fun, "__name__", "custom_jvp"))
-        defjvp_argnum(self.primitive, self._jvp)
-        defvjp_argnum(self.primitive, self._vjp)
 
     def defjvp(self, rule):
         self.rule = rule
 
-    def _apply(self, *leaves, treedef, once):
-        return _check_output(self.fun(*tree_unflatten(treedef, leaves)), self.__name__)
+    def _defined(self):
+        return self.rule is not None
 
     def _jvp(self, argnum, t, ans, *leaves, treedef, once):
         from .ops.shape import zeros_like_value
         tangents = [t if i == argnum else zeros_like_value(x) for i, x in enumerate(leaves)]
         return self.rule(tree_unflatten(treedef, leaves), tree_unflatten(treedef, tangents))[1]
 
-    def _vjp(self, argnum, ans, *leaves, treedef, once):
-        return lambda g: once(g)[argnum]
-
-    def _transposed_rule(self, leaves, treedef):
-        """The VJP as the transpose of the (linear) tangent map of the rule."""
+    def _value_and_cotangents(self, values, treedef):
+        """The value, and the VJP as the transpose of the (linear) tangent map."""
         from .ops.shape import zeros_like_value
         from .transforms import vjp
 
-        def pull(g):
-            def tangent_map(*tangents):
-                return self.rule(tree_unflatten(treedef, leaves),
-                                 tree_unflatten(treedef, tangents))[1]
-            _, pullback = vjp(tangent_map, *[zeros_like_value(x) for x in leaves])
+        def tangent_map(*tangents):
+            return self.rule(tree_unflatten(treedef, values), tree_unflatten(treedef, tangents))[1]
+
+        def cotangents(g):
+            _, pullback = vjp(tangent_map, *[zeros_like_value(x) for x in values])
             return list(pullback(g))
-        return pull
 
-    def __call__(self, *args):
-        if self.rule is None:
-            raise TypeError(f"{self.__name__}: call defjvp(rule) before using it")
-        leaves, treedef = tree_flatten(args)
-        top = top_tracer(leaves)
-        if top is None:
-            return self.fun(*args)
-        if type(top) is not Var:
-            return self.primitive(*leaves, treedef=treedef, once=None)
-        once = _Once()
-
-        def forward(values):
-            once.compute = self._transposed_rule(values, treedef)
-            return self._apply(*values, treedef=treedef, once=None)
-
-        return record(self.primitive, leaves, {"treedef": treedef, "once": once},
-                      top._level, forward)
+        return self.fun(*tree_unflatten(treedef, values)), cotangents
 
 
 def checkpoint(fun):
