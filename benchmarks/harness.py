@@ -34,7 +34,7 @@ class Row:
 
     case: str
     lib: str
-    seconds: float | None = None  # best time per unit (per op or per step)
+    seconds: float | None = None  # best time per unit (per op or per step); bytes in B7 memory
     runs: int = 0
     check: str = ""  # gradient agreement with the benchmark's reference
     note: str = ""
@@ -51,6 +51,9 @@ class Table:
     baselines: tuple[str, ...]  # libraries that get a "vs <lib>" ratio column
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    check_header: str = "grad check"
+    # How a ratio above / below 1 reads: a time is slower / faster, memory more / less.
+    ratio_words: tuple[str, str] = ("slower", "faster")
 
 
 def _load_revad():

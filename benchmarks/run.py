@@ -20,16 +20,22 @@ import b1_scalar_chain
 import b2_scalar_mlp
 import b3_array_mlp
 import b4_elementwise
+import b5_hessian
+import b6_hvp
+import b7_memory
 
 BENCHMARKS = {
     "B1": b1_scalar_chain.run,
     "B2": b2_scalar_mlp.run,
     "B3": b3_array_mlp.run,
     "B4": b4_elementwise.run,
+    "B5": b5_hessian.run,
+    "B6": b6_hvp.run,
+    "B7": b7_memory.run,
 }
 
 
-def ratio_text(seconds, base_seconds):
+def ratio_text(seconds, base_seconds, words=("slower", "faster")):
     """How `seconds` compares with the baseline, in words that read without a legend."""
     if seconds is None or base_seconds is None:
         return "n/a"
@@ -37,14 +43,14 @@ def ratio_text(seconds, base_seconds):
     if 0.995 <= ratio <= 1.005:
         return "same"
     if ratio > 1:
-        return f"{ratio:.2f}x slower"
-    return f"{1 / ratio:.2f}x faster"
+        return f"{ratio:.2f}x {words[0]}"
+    return f"{1 / ratio:.2f}x {words[1]}"
 
 
 def format_table(table):
     headers = ["case", "library", table.unit, "runs"]
     headers += [f"vs {base}" for base in table.baselines]
-    headers += ["grad check", "note"]
+    headers += [table.check_header, "note"]
     # Group rows by case so each case's libraries sit together; rows that apply
     # to every case (a library that is not importable) go last.
     by_case = defaultdict(list)
@@ -62,7 +68,9 @@ def format_table(table):
             cells = [case, row.lib, figure, str(row.runs) if row.runs else "-"]
             for base in table.baselines:
                 cells.append(
-                    "-" if row.lib == base else ratio_text(row.seconds, base_seconds[base])
+                    "-"
+                    if row.lib == base
+                    else ratio_text(row.seconds, base_seconds[base], table.ratio_words)
                 )
             cells += [row.check or "-", row.note]
             lines.append(cells)
@@ -116,7 +124,12 @@ def main(argv=None):
     start = time.perf_counter()
     for key in keys:
         print()
-        print(format_table(BENCHMARKS[key](quick=args.quick)), flush=True)
+        # A benchmark returns one table, or several (B7: memory and time).
+        tables = BENCHMARKS[key](quick=args.quick)
+        for i, table in enumerate(tables if isinstance(tables, list) else [tables]):
+            if i:
+                print()
+            print(format_table(table), flush=True)
     print(f"\ntotal {time.perf_counter() - start:.0f} s")
 
 
