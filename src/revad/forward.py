@@ -15,7 +15,7 @@ to one tangent of the batch at a time, which is slower but always right.
 """
 import numpy as np
 
-from .core import Tracer, bind, value_of
+from .core import Tracer, _apply, bind, value_of
 
 __all__ = ["Dual", "fit_tangent"]
 
@@ -50,7 +50,10 @@ class Dual(Tracer):
                 primals.append(a)
                 tangents.append(None)
         primals = tuple(primals)
-        ans = bind(prim, primals, params)
+        if any(isinstance(p, Tracer) for p in primals):
+            ans = bind(prim, primals, params)
+        else:  # no lower level to go through
+            ans = _apply(prim, primals, params)
         batch = self._batch
         rules = prim.jvps
         tangent = None

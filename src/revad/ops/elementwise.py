@@ -19,7 +19,7 @@ import operator
 
 import numpy as np
 
-from ..core import value_of
+from ..core import Tracer, value_of
 from ._registry import ELEMENTWISE, builtin
 from .complex import conj_sign
 
@@ -73,6 +73,9 @@ def _scaled(g, d):
     out = g * d
     if type(out) is float:
         return 0.0 if g == 0 and not math.isfinite(d) else out
+    value = value_of(out)
+    if np.isfinite(value).all():  # the common case: one pass, nothing to mask
+        return out
     masked = (value_of(g) == 0) & ~np.isfinite(value_of(d))
     return where(masked, 0.0, out) if np.any(masked) else out
 
@@ -149,8 +152,13 @@ def _pow_vjp_base(ans, x, y):
     # y * x**(y-1), but 0 where y == 0 (x**0 is constant, even at x == 0 where
     # x**(y-1) is infinite) and never through log(x), so x**2 at x < 0 is exact.
     def vjp(g):
-        if np.ndim(value_of(y)) == 0:  # the common x**2: decide once, not per entry
-            return 0.0 * g if value_of(y) == 0 else _scaled(g, y * power(x, y - 1))
+        if np.ndim(value_of(y)) == 0:  # a scalar exponent: decide once, not per entry
+            yv = value_of(y)
+            if yv == 0:
+                return 0.0 * g
+            if yv == 2 and not isinstance(y, Tracer):  # the commonest: 2x, always finite
+                return g * (2.0 * x)
+            return _scaled(g, y * power(x, y - 1))
         return _scaled(g, where(y == 0, 0.0, y * power(x, where(y == 0, 1.0, y - 1))))
     return vjp
 
