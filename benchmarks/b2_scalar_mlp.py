@@ -24,7 +24,7 @@ import random
 
 import numpy as np
 
-from harness import Row, Table, failed_row, grad_check, measure, peer
+from harness import Table, against, peer_row
 
 LAYER_SIZES = (2, 16, 16, 1)
 N_POINTS = 50
@@ -173,15 +173,6 @@ def run(quick=False):
         notes=["Gradient checked against a hand-written batched NumPy backward pass."],
     )
     for lib, runner in RUNNERS.items():
-        p, why_not = peer(lib)
-        if p is None:
-            table.rows.append(Row(case, lib, note=why_not))
-            continue
-        try:
-            setup, step, grads_of = runner(p, weights, points, targets)
-            best, runs, out = measure(step, setup, repeats, budget_s)
-            check = grad_check(grads_of(out), ref, rtol=1e-9)
-            table.rows.append(Row(case, lib, best / ops, runs, check))
-        except Exception as exc:  # a failing library is a result, not a crash
-            table.rows.append(failed_row(case, lib, exc))
+        table.rows.append(peer_row(case, lib, lib, runner, (weights, points, targets),
+                                   against(ref), repeats, budget_s, per=ops))
     return table

@@ -18,7 +18,7 @@ import itertools
 
 import numpy as np
 
-from harness import Row, Table, failed_row, grad_check, measure, peer
+from harness import Table, grad_check, peer_row
 
 SIZES = (784, 256, 128, 10)
 BATCH = 128
@@ -195,22 +195,18 @@ def run(quick=False):
         params, X, Y = make_problem(dtype)
         _, ref = numpy_value_and_grad(params, X, Y)
         ref_flat = np.concatenate([ref[k].ravel() for k in PARAM_NAMES])
+        check = _check_against(ref_flat, dtype)
         for lib, runner in RUNNERS.items():
-            pe, why_not = (None, None) if lib == "numpy" else peer(lib)
-            if why_not:
-                table.rows.append(Row(case, lib, note=why_not))
-                continue
-            try:
-                setup, step, grads_of = runner(pe, params, X, Y)
-                best, runs, out = measure(step, setup, repeats, budget_s)
-                grads = grads_of(out)
-                got = np.concatenate([np.asarray(grads[k]).ravel() for k in PARAM_NAMES])
-                check = grad_check(got, ref_flat, RTOL[dtype])
-                dtypes = {np.asarray(g).dtype for g in grads.values()}
-                note = (
-                    "" if dtypes == {np.dtype(dtype)} else f"grad dtype {sorted(map(str, dtypes))}"
-                )
-                table.rows.append(Row(case, lib, best, runs, check, note))
-            except Exception as exc:  # a failing library is a result, not a crash
-                table.rows.append(failed_row(case, lib, exc))
+            table.rows.append(peer_row(case, lib, lib, runner, (params, X, Y), check, repeats,
+                                       budget_s))
     return table
+
+
+def _check_against(ref_flat, dtype):
+    """The gradients compared with the reference, and a note if their dtype drifted."""
+    def check(grads):
+        got = np.concatenate([np.asarray(grads[k]).ravel() for k in PARAM_NAMES])
+        dtypes = {np.asarray(g).dtype for g in grads.values()}
+        note = "" if dtypes == {np.dtype(dtype)} else f"grad dtype {sorted(map(str, dtypes))}"
+        return grad_check(got, ref_flat, RTOL[dtype]), note
+    return check

@@ -15,7 +15,7 @@ is wall time per op. Reference: a hand-written NumPy forward + backward pass.
 import harness  # noqa: F401  # isort: skip
 import numpy as np
 
-from harness import Row, Table, failed_row, grad_check, measure, peer
+from harness import Table, against, peer_row
 
 SIZE = 10
 CYCLES = 400
@@ -133,14 +133,6 @@ def run(quick=False):
         notes=["numpy = hand-written forward + hand-derived backward (the reference)."],
     )
     for lib, runner in RUNNERS.items():
-        p, why_not = (None, None) if lib == "numpy" else peer(lib)
-        if why_not:
-            table.rows.append(Row(case, lib, note=why_not))
-            continue
-        try:
-            setup, step, grad_of = runner(p, x0)
-            best, runs, out = measure(step, setup, repeats, budget_s)
-            table.rows.append(Row(case, lib, best / ops, runs, grad_check(grad_of(out), ref, 1e-9)))
-        except Exception as exc:  # a failing library is a result, not a crash
-            table.rows.append(failed_row(case, lib, exc))
+        table.rows.append(peer_row(case, lib, lib, runner, (x0,), against(ref), repeats,
+                                   budget_s, per=ops))
     return table

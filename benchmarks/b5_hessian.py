@@ -16,7 +16,7 @@ reference is the closed-form tridiagonal Hessian.
 import harness  # noqa: F401  # isort: skip
 import numpy as np
 
-from harness import Row, Table, failed_row, grad_check, measure, peer
+from harness import Table, against, peer_row
 
 SIZES = (50, 200)
 SEED = 0
@@ -133,15 +133,6 @@ def run(quick=False):
         x = make_input(n)
         ref = reference_hessian(x)
         for label, lib, runner in RUNNERS:
-            p, why_not = peer(lib)
-            if p is None:
-                table.rows.append(Row(case, label, note=why_not))
-                continue
-            try:
-                setup, step, hessian_of = runner(p, x)
-                best, runs, out = measure(step, setup, repeats, budget_s)
-                check = grad_check(hessian_of(out), ref, rtol=1e-9)
-                table.rows.append(Row(case, label, best, runs, check))
-            except Exception as exc:  # a failing library is a result, not a crash
-                table.rows.append(failed_row(case, label, exc))
+            table.rows.append(peer_row(case, label, lib, runner, (x,), against(ref), repeats,
+                                       budget_s))
     return table

@@ -17,7 +17,7 @@ import harness  # noqa: F401  # isort: skip
 import numpy as np
 
 from b5_hessian import rosenbrock, rosenbrock_hessian_bands
-from harness import Row, Table, failed_row, grad_check, measure, peer
+from harness import Table, against, peer_row
 
 N = 10_000
 SEED = 0
@@ -136,14 +136,6 @@ def run(quick=False):
         check_header="Hv check",
     )
     for label, lib, runner in RUNNERS:
-        p, why_not = peer(lib)
-        if p is None:
-            table.rows.append(Row(case, label, note=why_not))
-            continue
-        try:
-            setup, step, hv_of = runner(p, x, v)
-            best, runs, out = measure(step, setup, repeats, budget_s)
-            table.rows.append(Row(case, label, best, runs, grad_check(hv_of(out), ref, 1e-9)))
-        except Exception as exc:  # a failing library is a result, not a crash
-            table.rows.append(failed_row(case, label, exc))
+        table.rows.append(peer_row(case, label, lib, runner, (x, v), against(ref), repeats,
+                                   budget_s))
     return table

@@ -172,3 +172,28 @@ def grad_check(got, ref, rtol):
 
 def failed_row(case, lib, exc):
     return Row(case, lib, note=f"failed: {type(exc).__name__}: {first_line(exc)}")
+
+
+def against(ref, rtol=1e-9):
+    """A `check` for `peer_row`: the result compared with `ref` (see grad_check)."""
+    return lambda result: (grad_check(result, ref, rtol), "")
+
+
+def peer_row(case, label, lib, runner, args, check, repeats, budget_s, per=1):
+    """One library's row for one case: why it did not run, why it failed, or its best
+    time (divided by `per`, e.g. an op count) and ``check(result)``, a pair of the check
+    column and a note. ``runner(peer, *args)`` returns (setup, step, result_of) as
+    `measure` wants; the hand-written NumPy reference (lib "numpy") needs no peer."""
+    if lib == "numpy":
+        p = None
+    else:
+        p, why_not = peer(lib)
+        if p is None:
+            return Row(case, label, note=why_not)
+    try:
+        setup, step, result_of = runner(p, *args)
+        best, runs, out = measure(step, setup, repeats, budget_s)
+        checked, note = check(result_of(out))
+        return Row(case, label, best / per, runs, checked, note)
+    except Exception as exc:  # a failing library is a result, not a crash
+        return failed_row(case, label, exc)
