@@ -559,15 +559,28 @@ def record(prim, args, params, level, compute=None):
             vals.append(a._value)
             parents.append(parent_entry(a))
         else:
-            vals.append(saved_constant(a))
+            vals.append(a)
             parents.append(None)
     vals = tuple(vals)
     ans = compute(vals) if compute else bind(prim, vals, params)
     saves = prim.saves
-    if saves is not None:
-        vals = tuple(v if i in saves else None for i, v in enumerate(vals))
-    return _new_var(ans, level, (_next_neg_seq(), prim.index, vals, params or None,
-                                 kept(ans, saves is None or "ans" in saves), *parents))
+    # what the rules read, constants copied (see saved_constant), the rest dropped
+    args = tuple(None if saves is not None and i not in saves
+                 else v if p is not None else saved_constant(v)
+                 for i, (v, p) in enumerate(zip(vals, parents)))
+    seq = _next_neg_seq()
+    node = (seq, prim.index, args, params or None, kept(ans, saves is None or "ans" in saves),
+            *parents)
+    if type(ans) is float and not params and all(type(v) is not np.ndarray for v in vals):
+        _keep_young(seq, node, args)
+    return _new_var(ans, level, node)
+
+
+def _keep_young(seq, node, args):
+    """Put a scalar node in the ring buffer (see the module's docstring). The two fast
+    recorders inline this."""
+    _RING[seq & _RING_MASK] = node
+    _RING_ARGS[seq & _RING_MASK] = args
 
 
 def kept(value, needed):
@@ -606,6 +619,15 @@ def _constant(value):
 
 
 _operand_types = (float, int, complex, np.ndarray, np.generic, list, tuple)
+
+
+def _operand(x):
+    """A constant operand as ops take it: lists become arrays (no second copy), NumPy's
+    float64 scalars Python floats."""
+    t = type(x)
+    if t is list or t is tuple or t is np.float64:
+        return _checked_value(x, "operand", copy=False)
+    return x
 _NO_ARGUMENT = (None,)
 
 
@@ -684,27 +706,23 @@ def binary_recorder(prim):
     keep_value = saves is None or "ans" in saves
 
     def record(a, b):
+        ta = type(a)
         tb = type(b)
-        if type(a) is Var:
+        if ta is Var:
             level = a._level
-            pa = a._node or parent_entry(a)
+            av = a._value
             if tb is float or tb is int:
-                av, bv, pb = a._value, b, None
+                bv = b
             elif tb is Var:
                 if b._level != level:
                     return bind(prim, (a, b), {})
-                av, bv, pb = a._value, b._value, b._node or parent_entry(b)
+                bv = b._value
             elif isinstance(b, _operand_types):
-                if tb is list or tb is tuple or tb is np.float64:
-                    b = _checked_value(b, "operand")
-                av, bv, pb = a._value, saved_constant(b), None
+                bv = _operand(b)
             else:
                 return NotImplemented
         elif isinstance(a, _operand_types):
-            if type(a) is list or type(a) is tuple or type(a) is np.float64:
-                a = _checked_value(a, "operand")
-            av, bv, pa, pb = saved_constant(a), b._value, None, b._node or parent_entry(b)
-            level = b._level
+            av, bv, level = _operand(a), b._value, b._level
         else:
             return NotImplemented
         if not _recording.get():
@@ -716,8 +734,21 @@ def binary_recorder(prim):
                 ans = impl(av, bv)
             except ValueError as e:
                 raise _shape_error(prim, (av, bv), e) from None
+        # parents, and what the rules read (a constant copied, see saved_constant)
+        if ta is Var:
+            pa = a._node or parent_entry(a)
+            sa = av if keep_a else None
+        else:
+            pa = None
+            sa = saved_constant(av) if keep_a else None
+        if tb is Var:
+            pb = b._node or parent_entry(b)
+            sb = bv if keep_b else None
+        else:
+            pb = None
+            sb = saved_constant(bv) if keep_b else None
         seq = _next_neg_seq()
-        args = (av if keep_a else None, bv if keep_b else None)
+        args = (sa, sb)
         node = (seq, index, args, None, ans if keep_value else kept(ans, False), pa, pb)
         if type(ans) is float and type(av) is not np.ndarray and type(bv) is not np.ndarray:
             _RING[seq & _RING_MASK] = node

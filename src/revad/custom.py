@@ -39,6 +39,31 @@ def _check_output(out, name):
     return out
 
 
+def _function_primitive(fun, name):
+    """A primitive applying `fun` to its flattened arguments, whose VJP rules read the
+    cotangents of all arguments from the node's `_Once`."""
+    def apply(*leaves, treedef, once):
+        return _check_output(fun(*tree_unflatten(treedef, leaves)), name)
+
+    prim = Primitive(apply, name=name)
+    defvjp_argnum(prim, lambda argnum, ans, *leaves, treedef, once: lambda g: once(g)[argnum])
+    return prim
+
+
+class _Memo:
+    """A value made on first request and reused by the other rules of the same call."""
+
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = None
+
+    def get(self, make):
+        if self.value is None:
+            self.value = make()
+        return self.value
+
+
 def _flat_cotangents(cts, treedef, name):
     cts = cts if isinstance(cts, tuple) else (cts,)
     leaves, ct_def = tree_flatten(cts)
@@ -52,18 +77,13 @@ class _CustomRule:
     """What custom_vjp and custom_jvp share: the wrapped function as a primitive of
     its own, applied to plain values directly, through its JVP rules under forward mode,
     and recorded as one node under reverse mode, with the cotangents of all its
-    arguments computed once (`_Once`) by the subclass's `_cotangents`."""
+    arguments computed once (`_Once`) by the subclass's `_value_and_cotangents`."""
 
     def __init__(self, fun):
         functools.update_wrapper(self, fun)
         self.fun = fun
-        self.primitive = Primitive(self._apply, name=getattr(fun, "__name__", "custom"))
-        defvjp_argnum(self.primitive, lambda argnum, ans, *leaves, treedef, once:
-                      lambda g: once(g)[argnum])
+        self.primitive = _function_primitive(fun, getattr(fun, "__name__", "custom"))
         defjvp_argnum(self.primitive, self._jvp)
-
-    def _apply(self, *leaves, treedef, once):
-        return _check_output(self.fun(*tree_unflatten(treedef, leaves)), self.__name__)
 
     def __call__(self, *args):
         if not self._defined():
@@ -72,8 +92,8 @@ class _CustomRule:
         top = top_tracer(leaves)
         if top is None:
             return self.fun(*args)
-        if type(top) is not Var:
-            return self.primitive(*leaves, treedef=treedef, once=None)
+        if type(top) is not Var:  # forward mode: the JVP rule of each argument
+            return self.primitive(*leaves, treedef=treedef, once=_Memo())
         once = _Once()
 
         def forward(values):
@@ -123,10 +143,18 @@ class custom_vjp(_CustomRule):
 
     def _jvp(self, argnum, t, ans, *leaves, treedef, once):
         from .ops.shape import zeros_like_value
+        tangents = [zeros_like_value(x) for x in leaves]
+        tangents[argnum] = t
+        return once.get(lambda: self._tangent_map(leaves, treedef, ans))(tangents)[0]
+
+    def _tangent_map(self, leaves, treedef, ans):
+        """The transpose of all the cotangents at once: arguments' tangents to the
+        output's (one forward run and one transposition for every argument of a call)."""
+        from .ops.shape import zeros_like_value
         from .transforms import vjp
         _, cotangents = self._value_and_cotangents(leaves, treedef)
-        _, transpose = vjp(lambda g: cotangents(g)[argnum], zeros_like_value(ans))
-        return transpose(t)[0]
+        _, transpose = vjp(cotangents, zeros_like_value(ans))
+        return transpose
 
 
 class custom_jvp(_CustomRule):
@@ -194,12 +222,7 @@ def checkpoint(fun):
     """
     name = getattr(fun, "__name__", "block")
 
-    def apply(*leaves, treedef, once):
-        return _check_output(fun(*tree_unflatten(treedef, leaves)), name)
-
-    prim = Primitive(apply, name=f"checkpoint({name})")
-    defvjp_argnum(prim, lambda argnum, ans, *leaves, treedef, once:
-                  lambda g: once(g)[argnum])
+    prim = _function_primitive(fun, f"checkpoint({name})")
 
     @functools.wraps(fun)
     def checkpointed(*args):
@@ -227,7 +250,7 @@ def checkpoint(fun):
                     cotangents[i] = ct
                 return cotangents
             once.compute = recompute
-            return apply(*values, treedef=treedef, once=None)
+            return prim.impl(*values, treedef=treedef, once=None)
 
         return record(prim, leaves, {"treedef": treedef, "once": once}, top._level, forward)
 

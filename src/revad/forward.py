@@ -96,6 +96,8 @@ def fit_tangent(t, ans, batch=0):
     """Shape the tangent `t` like the value `ans` (with the batch axis first, if any):
     rules may leave a tangent that broadcasts to the output (the JVP of ``x + y``
     w.r.t. x is x's tangent)."""
+    if type(t) is float and type(ans) is float and not batch:
+        return t
     if type(t) is np.ndarray and type(ans) is np.ndarray and t.dtype is ans.dtype and (
             t.shape[1:] == ans.shape if batch else t.shape == ans.shape):
         return t

@@ -9,7 +9,7 @@ raises NotImplementedError naming the function rather than dropping the gradient
 """
 import numpy as _np
 
-from .core import Var as _Var
+from .core import Tracer as _Tracer
 from .ops.elementwise import (
     absolute, add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cbrt,
     ceil, clip, cos, cosh, divide, exp, expm1, floor, hypot, log, log1p, log2, log10,
@@ -18,6 +18,7 @@ from .ops.elementwise import (
 )
 from .ops.complex import angle, conj, imag, real
 from .ops.linalg import dot, einsum, inner, matmul, outer, tensordot, vdot
+from .ops._registry import holds_tracer as _holds_tracer
 from .ops.nn import log_softmax, softmax
 from .ops.reductions import cumsum, logsumexp, max, mean, min, norm, prod, std, sum, var
 from .ops.shape import (
@@ -47,9 +48,9 @@ def array(obj, dtype=None):
         >>> rv.grad(lambda x: rnp.sum(rnp.array([x, 2.0 * x, 3.0])))(1.0)
         3.0
     """
-    if isinstance(obj, _Var):
+    if isinstance(obj, _Tracer):
         return obj if dtype is None else astype(obj, dtype)
-    if isinstance(obj, (list, tuple)) and _contains_var(obj):
+    if isinstance(obj, (list, tuple)) and _holds_tracer(obj):
         out = stack([array(o) for o in obj])
         return out if dtype is None else astype(out, dtype)
     return _np.array(obj, dtype=dtype)
@@ -63,14 +64,9 @@ def asarray(obj, dtype=None):
         >>> rnp.asarray(a) is a
         True
     """
-    if isinstance(obj, (list, tuple)) and _contains_var(obj) or isinstance(obj, _Var):
+    if isinstance(obj, _Tracer) or isinstance(obj, (list, tuple)) and _holds_tracer(obj):
         return array(obj, dtype)
     return _np.asarray(obj, dtype=dtype)
-
-
-def _contains_var(obj):
-    return any(isinstance(o, _Var) or (isinstance(o, (list, tuple)) and _contains_var(o))
-               for o in obj)
 
 
 

@@ -80,14 +80,6 @@ def _transpose(self, *axes):
     return shape.transpose(self, tuple(axes) if axes else None)
 
 
-def _method(fn):
-    def method(self, *args, **kwargs):
-        return fn(self, *args, **kwargs)
-    method.__name__ = fn.__name__
-    method.__doc__ = fn.__doc__
-    return method
-
-
 Tracer.reshape = _reshape
 Tracer.transpose = _transpose
 for _name, _fn in {
@@ -100,7 +92,7 @@ for _name, _fn in {
     "sin": ew.sin, "cos": ew.cos, "tan": ew.tan, "exp": ew.exp, "log": ew.log,
     "sqrt": ew.sqrt, "tanh": ew.tanh, "sigmoid": ew.sigmoid, "relu": ew.relu,
 }.items():
-    setattr(Tracer, _name, _method(_fn))
+    setattr(Tracer, _name, _fn)  # plain functions: they bind as methods
 
 
 # --- NumPy hands operations on Vars to revad ---------------------------------------

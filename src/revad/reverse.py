@@ -89,7 +89,7 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
             # Handles over the values this node saved (a parent's own node may keep
             # only a stand-in of its value), so that the rules record their work.
             ans = _new_var(node[VALUE], level, node)
-            args = tuple(a if p is None else _as_var(p, a, level)
+            args = tuple(a if p is None or a is None else _as_var(p, a, level)
                          for p, a in zip(node[PARENTS:], args, strict=True))
         else:
             ans = node[VALUE]
@@ -148,11 +148,30 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
             reached[var] = reached[var] + g if var in reached else g
     if fill_grad:
         for var, g in reached.items():
-            if type(g) is np.ndarray:
-                # one array may reach several leaves (x + y): each gets its own copy
+            # One array may reach several leaves (x + y), or be the caller's seed: a
+            # first .grad gets a copy, unless this pass made the array (a sum); a later
+            # one is a new array anyway (old + g).
+            node = var._node
+            if (type(g) is np.ndarray and var.grad is None
+                    and not (node is not None and node[0] in owned)):
                 g = g.copy()
             _accumulate_grad(var, g)
     return reached
+
+
+def own_arrays(gradients):
+    """Gradients handed to the caller as arrays of their own: a read-only broadcast
+    view, or an array already in the list (add hands one array to both inputs), is
+    copied."""
+    seen = set()
+    out = []
+    for g in gradients:
+        if type(g) is np.ndarray:
+            if id(g) in seen or not g.flags.writeable:
+                g = g.copy()
+            seen.add(id(g))
+        out.append(g)
+    return out
 
 
 def _watch(entry, g, reached):
@@ -255,6 +274,4 @@ def gradients(y, wrt=None, seed=None, *, retain_graph=False):
     if wrt is not None:
         from .ops.shape import zeros_like_value
         reached = {w: reached[w] if w in reached else zeros_like_value(w._value) for w in wrt}
-    # cotangents may be read-only broadcast views; hand out arrays of their own
-    return {v: g.copy() if type(g) is np.ndarray and not g.flags.writeable else g
-            for v, g in reached.items()}
+    return dict(zip(reached, own_arrays(reached.values()), strict=True))

@@ -72,9 +72,10 @@ def check_grad(fun, *args, rtol=1e-5, atol=1e-7, eps=None, max_entries=2000,
                                          for u, y in zip(projections, out_leaves, strict=True)])
     analytic = [_as_float64(g) for g in tree_flatten(pullback(cotangent))[0]]
 
+    h = eps if eps is not None else 6e-6 * max(1.0, max(
+        (float(np.max(np.abs(b))) for b in base if b.size), default=1.0))
+
     def numeric_along(direction):
-        h = eps if eps is not None else 6e-6 * max(1.0, max(
-            (float(np.max(np.abs(b))) for b in base if b.size), default=1.0))
         plus = [b + h * d for b, d in zip(base, direction, strict=True)]
         minus = [b - h * d for b, d in zip(base, direction, strict=True)]
         return (f_at(plus) - f_at(minus)) / (2 * h)

@@ -13,7 +13,7 @@ from .core import (
     Tracer, Var, _checked_value, _recording, _transform_level, leaf, top_tracer, value_of,
 )
 from .forward import Dual, fit_tangent
-from .reverse import backprop, fit_cotangent, scalar_seed
+from .reverse import backprop, fit_cotangent, own_arrays, scalar_seed
 from .ops.shape import zeros_like_value
 from .tree import tree_flatten, tree_structure_str, tree_unflatten
 
@@ -66,7 +66,8 @@ def _trace(fun, args, kwargs, argnums, copy=False, tangents=None, batch=0):
     """
     # Above the enclosing transforms and above any tracer passed in (a backward pass
     # with create_graph=True can call a transform on Vars of the current level).
-    inputs_top = top_tracer([x for i in argnums for x in tree_flatten(args[i])[0]])
+    flat = [tree_flatten(args[i]) for i in argnums]
+    inputs_top = top_tracer([x for leaves, _ in flat for x in leaves])
     level = max(_transform_level.get(), 0 if inputs_top is None else inputs_top._level) + 1
     token = _transform_level.set(level)
     # A transform differentiates whatever the caller's no_grad() says (as torch.func).
@@ -74,8 +75,7 @@ def _trace(fun, args, kwargs, argnums, copy=False, tangents=None, batch=0):
     try:
         new_args = list(args)
         inputs = []
-        for k, i in enumerate(argnums):
-            leaves, treedef = tree_flatten(args[i])
+        for k, (i, (leaves, treedef)) in enumerate(zip(argnums, flat, strict=True)):
             values = [_primal(x, f"argument {i} of {_name(fun)}", copy) for x in leaves]
             if tangents is None:
                 boxes = [leaf(v, level) for v in values]
@@ -109,22 +109,11 @@ def _unbox(x, level):
 
 
 def _cotangents(reached, inputs):
-    """The cotangent of each input tree; no two returned arrays share memory."""
-    seen = set()
-    out = []
-    for boxes, treedef in inputs:
-        cts = []
-        for b in boxes:
-            g = reached[b] if b in reached else zeros_like_value(b._value)
-            if type(g) is np.ndarray:
-                # A broadcast view (read-only) or an array already handed out for
-                # another input becomes an array of its own.
-                if id(g) in seen or not g.flags.writeable:
-                    g = g.copy()
-                seen.add(id(g))
-            cts.append(g)
-        out.append(tree_unflatten(treedef, cts))
-    return out
+    """The cotangent of each input tree, as arrays of their own (see own_arrays)."""
+    flat = own_arrays([reached[b] if b in reached else zeros_like_value(b._value)
+                       for boxes, _ in inputs for b in boxes])
+    it = iter(flat)
+    return [tree_unflatten(treedef, [next(it) for _ in boxes]) for boxes, treedef in inputs]
 
 
 def vjp(fun, *primals):
@@ -312,14 +301,6 @@ def _assemble(blocks, out_def, inputs, argnums):
     return tree_unflatten(out_def, per_output)
 
 
-def _block(columns, out_shape, in_shape):
-    """Stack per-entry derivatives (each shaped `out_shape`) into out_shape + in_shape."""
-    from .ops.shape import reshape, stack
-    if not columns:
-        return np.zeros(out_shape + in_shape)
-    return _float_if_scalar(reshape(stack(columns, axis=-1), out_shape + in_shape))
-
-
 def _rows_to_block(rows, out_shape, in_shape):
     """Stack per-output-entry cotangents (each shaped `in_shape`) into out + in shape."""
     from .ops.shape import reshape, stack
@@ -498,10 +479,11 @@ def linearize(fun, *primals):
     out, pullback = vjp(fun, *primals)
     out_leaves, out_def = tree_flatten(out)
     zero_cotangent = tree_unflatten(out_def, [zeros_like_value(y) for y in out_leaves])
+    # The pullback is linear in its cotangent u: the VJP of u -> J^T u is J. Its graph
+    # is recorded once and transposed at every call.
+    _, transpose = vjp(pullback, zero_cotangent)
 
     def f_jvp(*tangents):
-        # The pullback is linear in its cotangent u: the VJP of u -> J^T u is J.
-        _, transpose = vjp(lambda u: pullback(u), zero_cotangent)
         return transpose(tuple(tangents))[0]
 
     return out, f_jvp

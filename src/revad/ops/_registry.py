@@ -48,8 +48,10 @@ def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, saves=None, nondiff
     return function
 
 
-def _holds_tracer(items):
-    return any(isinstance(x, Tracer) or (type(x) is list and _holds_tracer(x)) for x in items)
+def holds_tracer(items):
+    """Whether a (nested) list or tuple holds a tracer."""
+    return any(isinstance(x, Tracer) or (type(x) in (list, tuple) and holds_tracer(x))
+               for x in items)
 
 
 def _jvp_from_vjp(vjp_rule):
@@ -71,7 +73,7 @@ def _function(prim):
         for a in args:
             if isinstance(a, Tracer):
                 return bind(prim, args, params)
-            if type(a) is list and _holds_tracer(a):
+            if type(a) is list and holds_tracer(a):
                 # rnp.sum([v1, v2]) means the sum of the stacked values, as in NumPy
                 from .shape import stack
                 return function(*(stack(x) if type(x) is list else x for x in args),
