@@ -176,7 +176,7 @@ def _as_primitive(prim, caller):
     return prim
 
 
-class _RulesByArgnum:
+class RulesByArgnum:
     """Rules for a primitive with any number of arguments: one maker, told which."""
 
     __slots__ = ("maker",)
@@ -218,12 +218,12 @@ def defjvp_argnum(prim, rule):
         >>> rv.jvp(lambda a: total(a, a, a), (1.0,), (1.0,))
         (3.0, 3.0)
     """
-    _as_primitive(prim, "defjvp_argnum").jvps = _RulesByArgnum(rule)
+    _as_primitive(prim, "defjvp_argnum").jvps = RulesByArgnum(rule)
 
 
 def rules_by_argnum(rule):
     """One rule for every argument of a variadic primitive, told which argument."""
-    return _RulesByArgnum(rule)
+    return RulesByArgnum(rule)
 
 
 def defvjp_argnum(prim, maker):
@@ -236,7 +236,7 @@ def defvjp_argnum(prim, maker):
         >>> rv.grad(lambda a: total(a, 2.0 * a))(1.0)
         3.0
     """
-    _as_primitive(prim, "defvjp_argnum").vjps = _RulesByArgnum(maker)
+    _as_primitive(prim, "defvjp_argnum").vjps = RulesByArgnum(maker)
 
 
 def is_grad_enabled():

@@ -27,7 +27,6 @@ FUNCTIONS = {name: getattr(rnp, name) for name in (
     "sin cos tan exp log log1p expm1 sqrt cbrt abs tanh sinh cosh arcsin arccos arctan "
     "arctan2 hypot sigmoid relu softplus logaddexp maximum minimum").split()}
 FUNCTIONS.update(asin=rnp.arcsin, acos=rnp.arccos, atan=rnp.arctan)
-_BINARY_FUNCTIONS = {"arctan2", "hypot", "logaddexp", "maximum", "minimum"}
 
 CONSTANTS = {"pi": math.pi, "e": math.e}
 
@@ -161,7 +160,7 @@ def _call(node, variables):
                               f"{', '.join(sorted(FUNCTIONS))}")
     if node.keywords:
         raise ExpressionError(f"{name}() takes no keyword arguments")
-    arity = 2 if name in _BINARY_FUNCTIONS else 1
+    arity = len(fn.primitive.vjps)  # one rule per argument
     if len(node.args) != arity:
         raise ExpressionError(f"{name}() takes {arity} argument{'s' if arity > 1 else ''}, "
                               f"got {len(node.args)}")

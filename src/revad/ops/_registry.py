@@ -1,5 +1,5 @@
 """The table of revad's built-in primitives, read by tests and docs."""
-from ..core import Primitive, Tracer, bind, defjvp, defvjp, unary_function
+from ..core import Primitive, RulesByArgnum, Tracer, bind, rules_by_argnum, unary_function
 
 PRIMITIVES: dict[str, Primitive] = {}
 
@@ -33,16 +33,21 @@ def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, saves=None, nondiff
         raise ValueError(f"primitive {name!r} is registered twice")
     if doc is not None:
         prim.__doc__ = doc
-    defvjp(prim, *vjp)
+    # a variadic primitive gives its rules as rules_by_argnum(...), one rule told which
+    variadic = isinstance(vjp, RulesByArgnum)
+    prim.vjps = vjp if variadic else tuple(vjp)
     prim.saves = None if saves is None else frozenset(saves)
     function = unary_function(prim) if unary else _function(prim)
     if jvp == ELEMENTWISE:
         prim.elementwise = True
         jvp = tuple(None if rule is None else _jvp_from_vjp(rule) for rule in vjp)
+    elif jvp == MULTILINEAR and variadic:
+        jvp = rules_by_argnum(lambda i, t, ans, *args, **params:
+                              _jvp_by_substitution(function, i)(t, ans, *args, **params))
     elif jvp == MULTILINEAR:
         jvp = tuple(None if i in prim.nondiff else _jvp_by_substitution(function, i)
                     for i in range(len(vjp)))
-    defjvp(prim, *jvp)
+    prim.jvps = jvp if isinstance(jvp, RulesByArgnum) else tuple(jvp)
     prim.batched_jvps = batched_jvp
     PRIMITIVES[name] = prim
     return function

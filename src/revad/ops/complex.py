@@ -5,13 +5,13 @@ revad follows JAX and HIPS autograd. A cotangent pairs with a tangent through
 same formula as in the real case (``g * f'(z)``) and `holomorphic` gradients are plain
 complex derivatives. The gradient of a real-valued function of a complex z is then
 ``df/dx - i df/dy`` (for ``|z|**2`` it is ``2 * conj(z)``), and a real input receives
-the real part of its cotangent. Only the functions that are not holomorphic need rules
-of their own: the parts below, and `absolute`.
+the real part of its cotangent (the forward rules below, derived from the reverse ones
+as for any elementwise function, rely on that too). Only the functions that are not
+holomorphic need rules of their own: the parts below, and `absolute`.
 """
 import numpy as np
 
-from ..core import value_of
-from ._registry import builtin
+from ._registry import ELEMENTWISE, builtin
 
 
 def _part(np_fn):
@@ -24,9 +24,7 @@ def _part(np_fn):
 
 
 real = builtin(_part(np.real), "real", unary=True, saves=(),
-               vjp=(lambda ans, z: lambda g: g,),
-               jvp=(lambda t, ans, z: real(t),),
-               batched_jvp=(lambda t, ans, z: real(t),), doc="""
+               vjp=(lambda ans, z: lambda g: g,), jvp=ELEMENTWISE, doc="""
     The real part of z; its derivative w.r.t. z is 1 (the cotangent comes back as is).
 
         >>> import revad as rv
@@ -35,9 +33,7 @@ real = builtin(_part(np.real), "real", unary=True, saves=(),
     """)
 
 imag = builtin(_part(np.imag), "imag", unary=True, saves=(),
-               vjp=(lambda ans, z: lambda g: -1j * g,),
-               jvp=(lambda t, ans, z: imag(t),),
-               batched_jvp=(lambda t, ans, z: imag(t),), doc="""
+               vjp=(lambda ans, z: lambda g: -1j * g,), jvp=ELEMENTWISE, doc="""
     The imaginary part of z.
 
         >>> import revad as rv
@@ -46,9 +42,7 @@ imag = builtin(_part(np.imag), "imag", unary=True, saves=(),
     """)
 
 conj = builtin(np.conjugate, "conj", unary=True, saves=(),
-               vjp=(lambda ans, z: lambda g: conj(g),),
-               jvp=(lambda t, ans, z: conj(t),),
-               batched_jvp=(lambda t, ans, z: conj(t),), doc="""
+               vjp=(lambda ans, z: lambda g: conj(g),), jvp=ELEMENTWISE, doc="""
     The complex conjugate of z.
 
         >>> import revad as rv
@@ -57,13 +51,8 @@ conj = builtin(np.conjugate, "conj", unary=True, saves=(),
     """)
 
 
-def _angle_jvp(t, ans, z):
-    return imag(conj(z) * t) / real(z * conj(z))
-
-
-angle = builtin(_part(np.angle), "angle", unary=True, saves=(0,),
-                vjp=(lambda ans, z: lambda g: -1j * g * conj(z) / real(z * conj(z)),),
-                jvp=(_angle_jvp,), batched_jvp=(_angle_jvp,), doc="""
+angle = builtin(_part(np.angle), "angle", unary=True, saves=(0,), jvp=ELEMENTWISE,
+                vjp=(lambda ans, z: lambda g: -1j * g * conj(z) / real(z * conj(z)),), doc="""
     The argument (phase) of z in radians.
 
         >>> import math, revad as rv
@@ -72,14 +61,3 @@ angle = builtin(_part(np.angle), "angle", unary=True, saves=(0,),
         True
     """)
 
-
-def conj_sign(x):
-    """sign(x) for real x, conj(x) / |x| for complex x (0 at 0): the derivative of |x|.
-    For complex x it is written with differentiable functions, as it varies with x
-    (sign's derivative is 0, right for real x only)."""
-    from .elementwise import absolute, sign, where
-    v = value_of(x)
-    if type(v) is float or not np.iscomplexobj(v):
-        return sign(x)
-    at_zero = np.abs(v) == 0
-    return where(at_zero, 0.0, conj(x) / where(at_zero, 1.0, absolute(x)))

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..core import Tracer, value_of
 from ._registry import ELEMENTWISE, builtin
-from .complex import conj_sign
+from .complex import conj
 
 _MATH_ERRORS = (ValueError, OverflowError, ZeroDivisionError)
 _PYTHON_NUMBERS = (float, int)
@@ -52,7 +52,7 @@ def _binary(np_fn, float_fn=None):
                     return float(float_fn(float(x), float(y)))
                 except _MATH_ERRORS:
                     pass
-            return float(np_fn(x, y))
+            return float(np_fn(np.float64(x), np.float64(y)))
         return np_fn(x, y)
     impl.__name__ = np_fn.__name__
     impl.__doc__ = f"Elementwise {np_fn.__name__}, differentiable (numpy.{np_fn.__name__})."
@@ -78,6 +78,22 @@ def _scaled(g, d):
         return out
     masked = (value_of(g) == 0) & ~np.isfinite(value_of(d))
     return where(masked, 0.0, out) if np.any(masked) else out
+
+
+def conj_sign(x):
+    """sign(x) for real x, conj(x) / |x| for complex x (0 at 0): the derivative of |x|.
+    For complex x it is written with differentiable functions, as it varies with x
+    (sign's derivative is 0, right for real x only)."""
+    v = value_of(x)
+    if type(v) is float or not np.iscomplexobj(v):
+        return sign(x)
+    return conj(x) * reciprocal_unless(absolute(x), np.abs(v) == 0)
+
+
+def reciprocal_unless(d, mask):
+    """1 / d, and 0 where `mask` (a plain boolean array) holds: d is replaced by 1
+    there before dividing, so that no inf or nan appears, nor reaches a gradient."""
+    return where(mask, 0.0, reciprocal(where(mask, 1.0, d)))
 
 
 def _unary_op(np_fn, math_fn, name, vjp, derivative, saves, at=0.5, doc=None):
@@ -152,8 +168,9 @@ def _pow_vjp_base(ans, x, y):
     # y * x**(y-1), but 0 where y == 0 (x**0 is constant, even at x == 0 where
     # x**(y-1) is infinite) and never through log(x), so x**2 at x < 0 is exact.
     def vjp(g):
-        if np.ndim(value_of(y)) == 0:  # a scalar exponent: decide once, not per entry
-            yv = value_of(y)
+        yv = value_of(y)
+        if type(yv) is float or type(yv) is int or np.ndim(yv) == 0:
+            # a scalar exponent: decide once, not per entry
             if yv == 0:
                 return 0.0 * g
             if yv == 2 and not isinstance(y, Tracer):  # the commonest: 2x, always finite
@@ -195,7 +212,8 @@ absolute = _unary_op(np.absolute, abs, "absolute",
                      lambda ans, x: lambda g: g * conj_sign(x),
                      derivative="-1.0", at=-0.5,
                      saves=(0,))
-sign = _unary_op(np.sign, lambda x: float(np.sign(x)), "sign", _no_gradient,
+sign = _unary_op(np.sign, lambda x: x if x != x or x == 0.0 else math.copysign(1.0, x), "sign",
+                 _no_gradient,
                  derivative="0.0",
                  saves=())
 floor = _unary_op(np.floor, lambda x: float(math.floor(x)), "floor", _no_gradient,
@@ -350,6 +368,8 @@ def _max_share(x, y):
     """Fraction of the cotangent that maximum(x, y) sends to x: 1, 0, or 1/2 on ties."""
     greater = x > y
     ties = x == y
+    if type(ties) is bool:
+        return 0.5 if ties else float(greater)
     # Ties are rare; skipping their term saves two passes over the arrays.
     return greater + 0.5 * ties if np.any(ties) else greater
 

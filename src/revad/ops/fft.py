@@ -77,13 +77,12 @@ def _transform(np_fn, name, vjp, doc):
     def impl(x, n=None, axis=-1, norm=None):
         return np_fn(x, n, axis, norm)
     impl.__name__ = name
-    prim = builtin(impl, name, vjp=(vjp,), jvp=MULTILINEAR)
-    prim.primitive.batched_jvps = (_batched(prim),)
 
     def transform(x, n=None, axis=-1, norm=None):
         # parameters travel as keywords, so that every rule sees them by name
         return prim(x, n=n, axis=axis, norm=norm)
 
+    prim = builtin(impl, name, vjp=(vjp,), jvp=MULTILINEAR, batched_jvp=(_batched(transform),))
     transform.__name__ = transform.__qualname__ = name
     transform.__doc__ = doc
     transform.primitive = prim.primitive

@@ -3,18 +3,15 @@ import string
 
 import numpy as np
 
-from ..core import defjvp_argnum, defvjp_argnum, rules_by_argnum
+from ..core import rules_by_argnum
 from ._registry import MULTILINEAR, builtin
-from .shape import broadcast_to, ndim_of, ravel, reshape, shape_of, sum_to, swapaxes
+from .shape import (
+    broadcast_to, ndim_of, python_scalar, ravel, reshape, shape_of, sum_to, swapaxes,
+)
 
 
 def _matmul_impl(a, b):
-    return _python_scalar(np.matmul(a, b))
-
-
-def _python_scalar(out):
-    """A float64 scalar result as a Python float, as revad's other ops give."""
-    return float(out) if type(out) is np.float64 else out
+    return python_scalar(np.matmul(a, b))
 
 
 def _as_matrices(a, b, g):
@@ -113,7 +110,7 @@ def _parse_einsum(subscripts, shapes):
 
 
 def _einsum_impl(*operands, subscripts):
-    return _python_scalar(np.einsum(subscripts, *operands))
+    return python_scalar(np.einsum(subscripts, *operands))
 
 
 def _einsum_vjp(i, ans, *operands, subscripts):
@@ -150,10 +147,6 @@ def _einsum_vjp(i, ans, *operands, subscripts):
     return vjp
 
 
-def _einsum_jvp(i, t, ans, *operands, subscripts):
-    return _einsum(*operands[:i], t, *operands[i + 1:], subscripts=subscripts)
-
-
 def _batched_einsum_jvp(i, t, ans, *operands, subscripts):
     inputs, output = _parse_einsum(subscripts, [shape_of(o) for o in operands])
     batch = next(c for c in string.ascii_letters if c not in "".join(inputs) + output)
@@ -162,10 +155,8 @@ def _batched_einsum_jvp(i, t, ans, *operands, subscripts):
     return _einsum(*operands[:i], t, *operands[i + 1:], subscripts=spec)
 
 
-_einsum = builtin(_einsum_impl, "einsum")
-defvjp_argnum(_einsum, _einsum_vjp)
-defjvp_argnum(_einsum, _einsum_jvp)
-_einsum.primitive.batched_jvps = rules_by_argnum(_batched_einsum_jvp)
+_einsum = builtin(_einsum_impl, "einsum", vjp=rules_by_argnum(_einsum_vjp), jvp=MULTILINEAR,
+                  batched_jvp=rules_by_argnum(_batched_einsum_jvp))
 
 
 def einsum(subscripts, *operands):

@@ -7,7 +7,7 @@ no rule of their own.
 """
 import numpy as np
 
-from ..core import Tracer, defjvp_argnum, defvjp_argnum, rules_by_argnum, value_of
+from ..core import Tracer, rules_by_argnum, value_of
 from ._registry import MULTILINEAR, builtin
 
 
@@ -17,6 +17,11 @@ def shape_of(x):
 
 def ndim_of(x):
     return np.ndim(value_of(x))
+
+
+def python_scalar(out):
+    """A float64 scalar result as a Python float, as revad's ops give."""
+    return float(out) if type(out) is np.float64 else out
 
 
 def zeros_like_value(x):
@@ -292,10 +297,9 @@ def _batched_concat_jvp(i, t, ans, *arrays, axis=0):
     return _concatenate(*parts, axis=axis % ndim_of(arrays[0]) + 1)
 
 
-_concatenate = builtin(_concat_impl, "concatenate")
-defvjp_argnum(_concatenate, _concat_vjp)
-defjvp_argnum(_concatenate, _concat_jvp)
-_concatenate.primitive.batched_jvps = rules_by_argnum(_batched_concat_jvp)
+_concatenate = builtin(_concat_impl, "concatenate", vjp=rules_by_argnum(_concat_vjp),
+                       jvp=rules_by_argnum(_concat_jvp),
+                       batched_jvp=rules_by_argnum(_batched_concat_jvp))
 
 
 def concatenate(arrays, axis=0):
