@@ -210,3 +210,7 @@ def test_special_examples_run(name):
 @pytest.mark.parametrize("method", ["pdf", "logpdf", "cdf", "logcdf", "sf", "logsf", "ppf"])
 def test_norm_examples_run(method):
     run_docstring_examples(getattr(norm, method))
+
+
+def test_special_functions_take_lists_as_numpy_does():
+    np.testing.assert_allclose(sp.erf([0.3, 0.4]), [math.erf(0.3), math.erf(0.4)])

@@ -23,8 +23,8 @@ from .ops.matrix import _rows, _row, _T
 from .ops.reductions import norm
 from .ops.shape import concatenate as _concatenate
 from .ops.shape import getitem as _getitem
+from .ops.shape import python_scalar as _python_scalar
 from .ops.shape import shape_of as _shape_of
-from .ops.shape import swapaxes as _swapaxes
 from .ops.elementwise import where as _where
 
 __all__ = [
@@ -137,8 +137,11 @@ def slogdet(a):
         array([[-1.,  1.],
                [ 2., -1.]])
     """
+    if not isinstance(a, _Tracer):  # one factorization gives both
+        sign, logabsdet = _np.linalg.slogdet(a)
+        return SlogdetResult(_python_scalar(sign), _python_scalar(logabsdet))
     sign = _np.linalg.slogdet(_value_of(a))[0]
-    return SlogdetResult(float(sign) if type(sign) is _np.float64 else sign, _logabsdet(a))
+    return SlogdetResult(_python_scalar(sign), _logabsdet(a))
 
 
 def matrix_power(a, n):
@@ -186,7 +189,7 @@ def matrix_transpose(x):
         >>> rnp.linalg.matrix_transpose(np.ones((2, 3, 4))).shape
         (2, 4, 3)
     """
-    return _swapaxes(x, -1, -2)
+    return _T(x)
 
 
 def multi_dot(arrays):

@@ -82,8 +82,8 @@ class Optimizer:
     def update(self, grads, state, params):
         """One step: returns ``(new_params, new_state)``."""
         p_leaves, treedef = tree_flatten(params)
-        g_leaves = _matching_leaves(grads, treedef, params, p_leaves, "gradient")
-        m_leaves = [_matching_leaves(m, treedef, params, p_leaves, "optimizer state")
+        g_leaves = _matching_leaves(grads, treedef, p_leaves, "gradient")
+        m_leaves = [_matching_leaves(m, treedef, p_leaves, "optimizer state")
                     for m in state.moments]
         count = state.count + 1
         lr = self.step_size(state.count) if callable(self.step_size) else self.step_size
@@ -228,7 +228,7 @@ def _array(x, dtype=None):
     return a if a.dtype.kind == "f" else a.astype(np.float64)
 
 
-def _matching_leaves(tree, treedef, params, p_leaves, what):
+def _matching_leaves(tree, treedef, p_leaves, what):
     """The leaves of `tree`, checked to match the parameters in structure and shapes."""
     leaves, tree_def = tree_flatten(tree)
     if tree_def != treedef:
@@ -236,17 +236,17 @@ def _matching_leaves(tree, treedef, params, p_leaves, what):
                          f"{tree_structure_str(treedef)}, got {tree_structure_str(tree_def)}")
     for k, (p, g) in enumerate(zip(p_leaves, leaves)):
         if np.shape(g) != np.shape(p):
-            raise ValueError(f"the {what} at params{_paths(params)[k]} has shape "
+            raise ValueError(f"the {what} at params{_paths(treedef)[k]} has shape "
                              f"{np.shape(g)}, but the parameter has shape {np.shape(p)}")
     return leaves
 
 
-def _paths(tree, prefix=""):
-    """Where each leaf sits (``['W'][0]``), in the order `tree_flatten` lists them."""
-    if tree is None:
-        return []
-    if isinstance(tree, dict):
-        return [p for k in sorted(tree) for p in _paths(tree[k], f"{prefix}[{k!r}]")]
-    if isinstance(tree, (list, tuple)):
-        return [p for i, t in enumerate(tree) for p in _paths(t, f"{prefix}[{i}]")]
-    return [prefix]
+def _paths(treedef, prefix=""):
+    """Where each leaf of a flattened tree sits (``['W'][0]``), in the order of its leaves:
+    read from the treedef, so it cannot disagree with `tree_flatten`."""
+    kind, meta, children = treedef
+    if kind == "leaf":
+        return [prefix]
+    keys = range(len(children)) if meta is None else meta  # dict keys, or positions
+    return [p for k, c in zip(keys, children, strict=True)
+            for p in _paths(c, f"{prefix}[{k!r}]")]

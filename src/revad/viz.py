@@ -409,8 +409,7 @@ def _build(y, max_nodes):
                 hidden_inputs[node[0]] = node
     extra = ""
     if collapsed:
-        extra = _write_summary(writer, nodes, shown, shown_seqs, hidden_inputs, constants,
-                               max_nodes)
+        extra = _write_summary(writer, nodes, shown_seqs, hidden_inputs, constants, max_nodes)
     return Graph(writer.finish(extra), len(nodes), collapsed)
 
 
@@ -424,7 +423,7 @@ def _shown_nodes(nodes):
     return [n for n in nodes if n[0] in chosen]
 
 
-def _write_summary(writer, nodes, shown, shown_seqs, hidden_inputs, constants, max_nodes):
+def _write_summary(writer, nodes, shown_seqs, hidden_inputs, constants, max_nodes):
     hidden = [n for n in nodes if n[0] not in shown_seqs]
     lines = writer.lines
     lines.append(f'  hidden [label={_quote(f"... {len(hidden):,} more values ...")}, '

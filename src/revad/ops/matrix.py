@@ -30,12 +30,12 @@ import numpy as np
 
 from ..core import value_of
 from ._registry import MULTILINEAR, builtin
-from .elementwise import reciprocal, where
+from .elementwise import reciprocal_unless
 from .linalg import einsum, matmul
 from .reductions import sum
 from .shape import (
-    concatenate, expand_dims, flip, getitem, ndim_of, reshape, shape_of, squeeze, swapaxes,
-    tril,
+    concatenate, diagonal, expand_dims, flip, getitem, ndim_of, python_scalar, reshape,
+    shape_of, squeeze, swapaxes, tril, triu,
 )
 
 
@@ -64,11 +64,6 @@ def _diag_embed(v):
     return expand_dims(v, -2) * _eye(shape_of(v)[-1], v)
 
 
-def _diag_part(x):
-    """The diagonals of a stack of square matrices."""
-    return sum(x * _eye(shape_of(x)[-1], x), axis=-1)
-
-
 def _rows(p, start, stop=None):
     return getitem(p, (Ellipsis, slice(start, stop), slice(None)))
 
@@ -84,21 +79,12 @@ def _inverse_gaps(w):
     wv = np.abs(value_of(w))
     scale = np.max(wv, axis=-1, keepdims=True)[..., None] if np.ndim(wv) else wv
     tie = np.abs(value_of(gap)) <= _TIE_ULPS * np.finfo(_float_dtype(w)).eps * scale
-    return where(tie, 0.0, reciprocal(where(tie, 1.0, gap)))
+    return reciprocal_unless(gap, tie)
 
 
 # Eigenvalues closer than this many units in the last place of the largest are ties:
 # computed eigenvalues of a matrix with a repeated one differ by about that much.
 _TIE_ULPS = 16
-
-
-def _safe_reciprocal(s):
-    zero = value_of(s) == 0
-    return where(zero, 0.0, reciprocal(where(zero, 1.0, s)))
-
-
-def _plain_float(out):
-    return float(out) if type(out) is np.float64 else out
 
 
 def _sym_value(a):
@@ -185,7 +171,7 @@ solve = builtin(
 
 
 def _det_impl(a):
-    return _plain_float(np.linalg.det(a))
+    return python_scalar(np.linalg.det(a))
 
 
 def _det_vjp(ans, a):
@@ -210,7 +196,7 @@ det = builtin(
 
 
 def _logabsdet_impl(a):
-    return _plain_float(np.linalg.slogdet(a)[1])
+    return python_scalar(np.linalg.slogdet(a)[1])
 
 
 def _logabsdet_vjp(ans, a):
@@ -233,12 +219,6 @@ logabsdet = builtin(
 
 # --- triangular solves and Cholesky -------------------------------------------------------
 
-def _triangle_mask(shape, lower, like):
-    n, m = shape[-2], shape[-1]
-    ones = np.ones((n, m), dtype=_float_dtype(like))
-    return np.tril(ones) if lower else np.triu(ones)
-
-
 def _solve_triangular_impl(a, b, lower=False):
     a = np.asarray(a)
     return np.linalg.solve(np.tril(a) if lower else np.triu(a), b)
@@ -249,7 +229,7 @@ def _solve_triangular_vjp_a(ans, a, b, lower=False):
 
     def vjp(g):
         gb = _solve_with(_solve_triangular, _T(a), g, vec, lower=not lower)
-        return -_outer_or_matmul(gb, ans, vec) * _triangle_mask(shape_of(a), lower, gb)
+        return -(tril if lower else triu)(_outer_or_matmul(gb, ans, vec))
     return vjp
 
 
@@ -260,7 +240,7 @@ def _solve_triangular_vjp_b(ans, a, b, lower=False):
 
 def _solve_triangular_jvp_a(t, ans, a, b, lower=False):
     vec = ndim_of(b) == 1
-    t = t * _triangle_mask(shape_of(a), lower, t)
+    t = (tril if lower else triu)(t)
     return -_solve_with(_solve_triangular, a, _matvec_or_matmul(t, ans, vec), vec, lower=lower)
 
 
@@ -347,7 +327,7 @@ def _eigh_jvp(t, ans, a):
     w, v = _row(ans, 0), _rows(ans, 1)
     m = matmul(matmul(_T(v), _sym(t)), v)
     dv = matmul(v, _inverse_gaps(w) * m)
-    return concatenate([expand_dims(_diag_part(m), -2), dv], axis=-2)
+    return concatenate([expand_dims(diagonal(m, 0, -2, -1), -2), dv], axis=-2)
 
 
 eigh_packed = builtin(
@@ -412,7 +392,7 @@ def _svd_vjp(ans, a):
         u, s, v = _svd_parts(ans, m)
         gu, gs, gv = _svd_parts(g, m)
         f = _inverse_gaps(s * s)
-        s_inv = expand_dims(_safe_reciprocal(s), -2)
+        s_inv = expand_dims(reciprocal_unless(s, value_of(s) == 0), -2)
         ut_gu = matmul(_T(u), gu)
         vt_gv = matmul(_T(v), gv)
         core = (_diag_embed(gs) + f * (ut_gu - _T(ut_gu)) * expand_dims(s, -2)
@@ -429,14 +409,14 @@ def _svd_jvp(t, ans, a):
     m = shape_of(a)[-2]
     u, s, v = _svd_parts(ans, m)
     f = _inverse_gaps(s * s)
-    s_inv = expand_dims(_safe_reciprocal(s), -2)
+    s_inv = expand_dims(reciprocal_unless(s, value_of(s) == 0), -2)
     cols, rows = expand_dims(s, -2), expand_dims(s, -1)  # X * cols = X S, rows * X = S X
     dp = matmul(matmul(_T(u), t), v)
     tv = matmul(t, v) * s_inv
     du = matmul(u, f * (dp * cols + rows * _T(dp))) + tv - matmul(u, matmul(_T(u), tv))
     tu = matmul(_T(t), u) * s_inv
     dv = matmul(v, f * (rows * dp + _T(dp) * cols)) + tu - matmul(v, matmul(_T(v), tu))
-    return concatenate([du, expand_dims(_diag_part(dp), -2), dv], axis=-2)
+    return concatenate([du, expand_dims(diagonal(dp, 0, -2, -1), -2), dv], axis=-2)
 
 
 svd_packed = builtin(

@@ -10,8 +10,11 @@ import numpy as np
 
 from ..core import Tracer, value_of
 from ._registry import MULTILINEAR, builtin
-from .elementwise import exp, sqrt, where
-from .shape import broadcast_to, flip, normalize_axes, ravel, reshape, shape_of
+from .elementwise import absolute, exp, power, reciprocal_unless, sqrt, where
+from .shape import (
+    broadcast_to, concatenate, flip, moveaxis, normalize_axes, python_scalar, ravel, reshape,
+    shape_of, squeeze,
+)
 
 
 def _kept_shape(shape, axis):
@@ -37,8 +40,7 @@ def _reduce(np_fn):
         if type(x) is float:
             normalize_axes(axis, 0)
             return x
-        out = np_fn(x, axis=axis, keepdims=keepdims)
-        return float(out) if type(out) is np.float64 else out
+        return python_scalar(np_fn(x, axis=axis, keepdims=keepdims))
     impl.__name__ = np_fn.__name__
     return impl
 
@@ -117,7 +119,6 @@ def _prod_local(ans, x, axis, keepdims):
     # The derivative w.r.t. an entry is the product of the other entries of its slice.
     # The textbook ans / x breaks at zeros; exclusive running products from both ends
     # of the slice are exact there, and (cumprod being exact at zeros) to any order.
-    from .shape import concatenate, moveaxis
     nd = np.ndim(value_of(x))
     if nd == 0:
         return 0.0 * x + 1.0
@@ -167,23 +168,20 @@ min = builtin(_reduce(np.min), "min", **_rules_from_local_derivative(_extremum_l
     """)
 
 
-def _logsumexp_impl(x, axis=None, keepdims=False):
-    if type(x) is float:
-        normalize_axes(axis, 0)
-        return x
+def _logsumexp(x, axis=None, keepdims=False):
     m = np.max(x, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
     out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
     if not keepdims:
         out = np.squeeze(out, axis=normalize_axes(axis, np.ndim(x)))
-    return float(out) if out.ndim == 0 and out.dtype == np.float64 else out
+    return out[()] if out.ndim == 0 else out  # a scalar, as np.sum gives
 
 
 def _logsumexp_local(ans, x, axis, keepdims):
     return exp(x - _keep(ans, x, axis, keepdims))
 
 
-logsumexp = builtin(_logsumexp_impl, "logsumexp",
+logsumexp = builtin(_reduce(_logsumexp), "logsumexp",
                     **_rules_from_local_derivative(_logsumexp_local),
                     doc="""
     log(sum(exp(x))) over the given axes, computed without overflow.
@@ -197,14 +195,13 @@ logsumexp = builtin(_logsumexp_impl, "logsumexp",
 def _norm_impl(x, axis=None, keepdims=False):
     if type(x) is float:
         return abs(x)
-    out = np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
-    return float(out) if type(out) is np.float64 else out
+    return python_scalar(np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims)))
 
 
 def _norm_local(ans, x, axis, keepdims):
     # x / |x|, and 0 (a valid subgradient) at the zero vector instead of 0/0.
     kept = _keep(ans, x, axis, keepdims)
-    return where(kept == 0, 0.0, x / where(kept == 0, 1.0, kept))
+    return x * reciprocal_unless(kept, value_of(kept) == 0)
 
 
 _norm2 = builtin(_norm_impl, "norm", **_rules_from_local_derivative(_norm_local))
@@ -230,7 +227,6 @@ def norm(x, ord=None, axis=None, keepdims=False):
         return _matrix_norm(x, ord, (-2, -1) if axis is None else tuple(axis), keepdims)
     if ord is None or ord == 2 or ord == "fro":
         return _norm2(x, axis, keepdims)
-    from .elementwise import absolute, power
     a = absolute(x)
     if ord == 1:
         return sum(a, axis, keepdims)
@@ -244,7 +240,6 @@ def norm(x, ord=None, axis=None, keepdims=False):
 
 
 def _matrix_norm(x, ord, axes, keepdims):
-    from .elementwise import absolute
     rows, cols = axes
     if ord is None or ord == "fro":
         return _norm2(x, axes, keepdims)
@@ -263,14 +258,12 @@ def _matrix_norm(x, ord, axes, keepdims):
                          "1, -1, 2, -2, inf or -inf")
     if keepdims:
         return out
-    from .shape import squeeze
     return squeeze(out, axis=axes)
 
 
 def _matrix_norm_by_singular_values(x, ord, axes, keepdims):
     """ord 2: the largest singular value; -2: the smallest; 'nuc': their sum."""
-    from .matrix import svdvals
-    from .shape import moveaxis
+    from .matrix import svdvals  # matrix imports this module
     nd = np.ndim(value_of(x))
     rows, cols = (int(a) % nd for a in axes)
     s = svdvals(moveaxis(x, (rows, cols), (-2, -1)))
@@ -289,8 +282,8 @@ def _cumsum_impl(x, axis=None):
 def _cumsum_vjp(ans, x, axis=None):
     def vjp(g):
         if axis is None:
-            return reshape(flip(cumsum(flip(g))), shape_of(x))
-        return flip(cumsum(flip(g, axis), axis), axis)
+            return reshape(_reverse_cumsum(g, None), shape_of(x))
+        return _reverse_cumsum(g, axis)
     return vjp
 
 

@@ -13,8 +13,10 @@ import math
 
 import numpy as np
 
+from ..core import value_of
 from ._registry import ELEMENTWISE, builtin
-from .elementwise import _scaled, exp, log, log1p, reciprocal, sign, where
+from .elementwise import _scaled, exp, log, log1p, reciprocal, reciprocal_unless, sign, where
+from .elementwise import _unary as _math_or_array
 
 _SQRT_PI = math.sqrt(math.pi)
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
@@ -35,7 +37,8 @@ def _like(out, *inputs):
     array (or NumPy scalar) of the inputs' float type (float32 stays float32)."""
     if all(type(x) in (float, int) for x in inputs):
         return float(out)
-    floats = [x for x in inputs if type(x) not in (float, int) and np.result_type(x).kind == "f"]
+    floats = [x for x in inputs if type(x) not in (float, int, list, tuple)
+              and np.result_type(x).kind == "f"]
     dtype = np.result_type(*floats) if floats else np.dtype(np.float64)
     if np.result_type(out) != dtype:
         out = np.asarray(out, dtype)
@@ -44,22 +47,13 @@ def _like(out, *inputs):
 
 
 def _unary_impl(name, math_fn=None):
+    """The forward function of scipy.special's `name`: `math_fn` on Python numbers
+    where given (falling back to SciPy where it raises), SciPy otherwise."""
     def array_impl(x):
         return _like(getattr(_scipy_special(), name)(x), x)
 
-    def impl(x):
-        if type(x) is float or type(x) is int:
-            if math_fn is not None:
-                try:
-                    return float(math_fn(x))
-                except (ValueError, OverflowError, ZeroDivisionError):
-                    pass
-            return float(getattr(_scipy_special(), name)(float(x)))
-        return array_impl(x)
-
-    impl.__name__ = name
-    impl.array_impl = array_impl
-    return impl
+    array_impl.__name__ = name
+    return _math_or_array(array_impl, math_fn or array_impl)
 
 
 def _nary_impl(name):
@@ -214,9 +208,7 @@ logit = _unary("logit", lambda ans, x: lambda g: _scaled(g, reciprocal(x * (1.0 
 
 def _over_unless_zero(x, y):
     """x / y, and 0 where x == 0 (whatever y is)."""
-    from ..core import value_of
-    zero = value_of(x) == 0
-    return where(zero, 0.0, x * reciprocal(where(zero, 1.0, y)))
+    return x * reciprocal_unless(y, value_of(x) == 0)
 
 
 xlogy = builtin(_nary_impl("xlogy"), "xlogy", jvp=ELEMENTWISE,
@@ -262,7 +254,6 @@ def _i1e_vjp(ans, x):
 
 
 def _is_zero(x):
-    from ..core import value_of
     return value_of(x) == 0
 
 

@@ -18,6 +18,7 @@ from ..ops.elementwise import log as _log
 from ..ops.elementwise import sigmoid as expit
 from ..ops.elementwise import where as _where
 from ..ops.nn import log_softmax as _log_softmax
+from ..ops.nn import softmax as _softmax
 from ..ops.reductions import logsumexp as _logsumexp
 from ..ops.reductions import sum as _sum
 from ..ops.shape import normalize_axes as _normalize_axes
@@ -96,4 +97,4 @@ def softmax(x, axis=None):
         array([[0.25, 0.25],
                [0.25, 0.25]])
     """
-    return _exp(_log_softmax(x, axis))
+    return _softmax(x, axis)

@@ -13,9 +13,10 @@ import numpy as _np
 from ..core import Tracer as _Tracer
 from ..ops.elementwise import exp as _exp
 from ..ops.elementwise import log as _log
-from ..ops.matrix import _eye, _diag_part, _T, cholesky as _cholesky
+from ..ops.matrix import _diag_embed, _eye, _T, cholesky as _cholesky
 from ..ops.matrix import solve_triangular as _solve_triangular
 from ..ops.reductions import sum as _sum
+from ..ops.shape import diagonal as _diagonal
 from ..ops.shape import expand_dims as _expand_dims
 from ..ops.shape import reshape as _reshape
 from ..ops.shape import shape_of as _shape_of
@@ -145,7 +146,7 @@ class _MultivariateNormal:
         if cov_nd == 0:
             cov = cov * _eye(d, cov)
         elif cov_nd == 1:
-            cov = _expand_dims(cov, -2) * _eye(d, cov)
+            cov = _diag_embed(cov)
         elif cov_nd != 2:
             raise ValueError("multivariate_normal: cov must be 0-, 1- or 2-d")
         x_shape = _shape_of(x)
@@ -161,7 +162,7 @@ class _MultivariateNormal:
         else:
             z = _solve_triangular(lower, diff, lower=True)
             maha = _sum(z * z)
-        log_det = 2.0 * _sum(_log(_diag_part(lower)))
+        log_det = 2.0 * _sum(_log(_diagonal(lower, 0, -2, -1)))
         return -0.5 * (maha + log_det + d * _LOG_2PI)
 
     def pdf(self, x, mean=None, cov=1.0, allow_singular=False):
