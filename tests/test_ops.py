@@ -1,5 +1,6 @@
 """Every op of the table in `op_specs.py`: values against NumPy, gradients against finite
 differences (float64), dtype preservation (float32), and coverage of the primitives."""
+import itertools
 import math
 
 import numpy as np
@@ -218,6 +219,65 @@ def test_plain_inputs_give_plain_outputs_for_scalars():
         assert isinstance(out, float), (name, type(out))
         var_out = spec.fn(*[rv.Var(x) for x in spec.inputs(case)])
         assert isinstance(var_out.value, float), (name, type(var_out.value))
+
+
+# --- scalar rules: the float fast path agrees with the staged rules ------------------------
+
+FLOAT_CASES = [p for p in ALL_CASES
+               if getattr(PRIMITIVES.get(p.values[0].primitive_name), "scalar", None)
+               and all(s == () for s in p.values[1].shapes) and not p.values[1].params
+               and "complex" not in p.values[0].domains]
+SPECIAL_POINTS = (0.0, -0.0, 1.0, -1.0, 2.0, -2.5, 1e-300, 800.0, -800.0, math.inf, -math.inf,
+                  math.nan)
+
+
+def test_scalar_rules_are_covered():
+    elementwise = {s.primitive_name for s in SPECS
+                   if s.primitive_name in PRIMITIVES and PRIMITIVES[s.primitive_name].elementwise}
+    covered = {p.values[0].primitive_name for p in FLOAT_CASES}
+    assert len(covered) >= 40 and covered <= elementwise
+
+
+@pytest.mark.parametrize("spec,case", FLOAT_CASES)
+def test_scalar_rule_matches_the_value_and_the_vjp_rules(spec, case):
+    prim = PRIMITIVES[spec.primitive_name]
+    args = spec.inputs(case)
+    value, *local = prim.scalar(*args)
+    assert type(value) is float
+    assert math.isclose(value, prim.impl(*args), rel_tol=1e-14, abs_tol=1e-300)
+    assert len(local) == len(args)
+    for rule, arg, derivative in zip(prim.vjps, args, local, strict=True):
+        expected = rule(value, *args)(1.0)
+        assert math.isclose(derivative, expected, rel_tol=1e-13, abs_tol=1e-15), (arg, expected)
+
+
+def _same_float(a, b):
+    return (math.isnan(a) and math.isnan(b)) or a == b or math.isclose(a, b, rel_tol=1e-13)
+
+
+def _gradients_both_ways(f, args):
+    """(through the local derivatives, through the staged rules): create_graph makes
+    the backward pass run the rules."""
+    fast = rv.grad(f, argnums=tuple(range(len(args))))(*args)
+    xs = [rv.Var(a) for a in args]
+    f(*xs).backward(create_graph=True)
+    return fast, tuple(plain(x.grad) if x.grad is not None else 0.0 for x in xs)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("name", sorted(n for n, p in PRIMITIVES.items()
+                                        if p.scalar is not None))
+def test_fast_path_and_rules_agree_at_special_points(name):
+    prim = PRIMITIVES[name]
+    arity = prim.scalar.__code__.co_argcount
+    f = getattr(rnp, name)
+    for args in itertools.product(SPECIAL_POINTS, repeat=arity):
+        fast, rules = _gradients_both_ways(f, args)
+        for a, b in zip(fast, rules, strict=True):
+            assert type(a) is float
+            assert _same_float(a, b), (name, args, fast, rules)
+        value = plain(f(*[rv.Var(a) for a in args]))
+        assert _same_float(value, f(*args)), (name, args, value)
 
 
 # --- special points: kinks, ties, zeros, overflow (exact expected values) ---------------------

@@ -3,11 +3,14 @@
 A `Var` is a handle: a value, and unless it is a leaf, the *node* recording the op that
 made it. A node is a plain tuple
 
-    (-seq, primitive index, argument values, params, result value, *parent nodes)
+    (-seq, primitive index, argument values, params, result value, local, *parent nodes)
 
 with one parent entry per argument: the node of an argument that was a Var, or None for
-a constant. A leaf Var gets a node of its own (primitive index LEAF, no parents) the
-first time it is used. Nodes point only from child to parent, so a graph has no cycles
+a constant. ``local`` is None, except for an op on Python floats whose primitive has a
+scalar rule (`Primitive.scalar`): then it is ``(result, d result/d arg 0, ...)``, the
+local derivatives computed with the result, so that a first-order backward pass
+multiplies floats instead of running the staged rules. A leaf Var gets a node of its
+own (primitive index LEAF, no parents) the first time it is used. Nodes point only from child to parent, so a graph has no cycles
 and is freed by reference counting alone; handles of intermediate results die as soon
 as the user drops them, and the graph lives on in the nodes.
 
@@ -18,8 +21,8 @@ untracked tuples is *untracked* at its first young collection, and from then on 
 nothing. That happens parent-first only if the collector keeps the young nodes in
 creation order, which it does for objects referenced from outside the young
 generation; so nodes of scalar ops also go into a ring buffer (`_RING`, old and
-long-lived) that holds the last few thousand of them. Only nodes holding Python floats
-alone enter the ring, so it never keeps an array alive.
+long-lived) that holds the last few thousand of them, and so do the tuples inside them.
+Only nodes holding Python floats alone enter the ring, so it never keeps an array alive.
 
 ``seq`` is a global creation counter. Every consumer of a value is created after it, so
 popping nodes from a heap ordered by ``-seq`` visits them in reverse topological order;
@@ -85,7 +88,7 @@ class Primitive:
     """
 
     __slots__ = ("name", "impl", "vjps", "jvps", "batched_jvps", "elementwise", "nondiff",
-                 "index", "__dict__")
+                 "index", "scalar", "__dict__")
 
     def __init__(self, impl, name=None, nondiff=()):
         self.impl = impl
@@ -101,6 +104,10 @@ class Primitive:
         # What the VJP rules read: None for everything, else a set of argument
         # positions and possibly "ans". Recording keeps only that (see `kept`).
         self.saves = None
+        # For Python floats: ``scalar(*args)`` returns ``(value, d value/d arg 0, ...)``
+        # computed with `math`, or raises one of SCALAR_ERRORS where only the general
+        # path (NumPy's inf/nan and warnings, the staged rules) gives the answer.
+        self.scalar = None
         self.nondiff = frozenset(nondiff)
         self.__doc__ = impl.__doc__
         self.__wrapped__ = impl
@@ -119,15 +126,20 @@ class Primitive:
 LEAF = -1
 _RELEASED_INDEX = -2
 # Stands in for the node of a Var whose graph a backward pass has freed.
-RELEASED = (0, _RELEASED_INDEX, (), None, None)
-# Field positions in a node; parents start at PARENTS.
-ARGS, PARAMS, VALUE, PARENTS = 2, 3, 4, 5
+RELEASED = (0, _RELEASED_INDEX, (), None, None, None)
+# Field positions in a node; parents start at PARENTS. The local derivative for the
+# parent at position k is ``node[LOCAL][k - LOCAL]``.
+ARGS, PARAMS, VALUE, LOCAL, PARENTS = 2, 3, 4, 5, 6
+# What a scalar rule raises where the general path must take over.
+SCALAR_ERRORS = (ValueError, OverflowError, ZeroDivisionError)
 
 # Larger than the number of nodes made between two young collections (about 700
 # allocations by default), so every young scalar node is still referenced from here.
 _RING_SIZE = 4096
 _RING = [None] * _RING_SIZE
-_RING_ARGS = [None] * _RING_SIZE  # a node's argument tuple needs the same treatment
+# a node's argument and local-derivative tuples need the same treatment
+_RING_ARGS = [None] * _RING_SIZE
+_RING_LOCAL = [None] * _RING_SIZE
 _RING_MASK = _RING_SIZE - 1
 
 
@@ -508,7 +520,7 @@ def parent_entry(var):
     node = var._node
     if node is None:
         seq = _next_neg_seq()
-        node = var._node = (seq, LEAF, (), None, var._value)
+        node = var._node = (seq, LEAF, (), None, var._value, None)
         LEAVES[seq] = var
         if type(var._value) is float:
             _RING[seq & _RING_MASK] = node
@@ -562,7 +574,12 @@ def record(prim, args, params, level, compute=None):
             vals.append(a)
             parents.append(None)
     vals = tuple(vals)
-    ans = compute(vals) if compute else bind(prim, vals, params)
+    local = (_scalar_local(prim, vals) if prim.scalar is not None and not params
+             and compute is None else None)
+    if local is not None:
+        ans = local[0]
+    else:
+        ans = compute(vals) if compute else bind(prim, vals, params)
     saves = prim.saves
     # what the rules read, constants copied (see saved_constant), the rest dropped
     args = tuple(None if saves is not None and i not in saves
@@ -570,17 +587,31 @@ def record(prim, args, params, level, compute=None):
                  for i, (v, p) in enumerate(zip(vals, parents)))
     seq = _next_neg_seq()
     node = (seq, prim.index, args, params or None, kept(ans, saves is None or "ans" in saves),
-            *parents)
+            local, *parents)
     if type(ans) is float and not params and all(type(v) is not np.ndarray for v in vals):
-        _keep_young(seq, node, args)
+        _keep_young(seq, node, args, local)
     return _new_var(ans, level, node)
 
 
-def _keep_young(seq, node, args):
+def _scalar_local(prim, vals):
+    """``prim.scalar(*vals)`` if every value is a Python float and the rule applies there,
+    else None."""
+    for v in vals:
+        if type(v) is not float:
+            return None
+    try:
+        return prim.scalar(*vals)
+    except SCALAR_ERRORS:
+        return None
+
+
+def _keep_young(seq, node, args, local):
     """Put a scalar node in the ring buffer (see the module's docstring). The two fast
     recorders inline this."""
-    _RING[seq & _RING_MASK] = node
-    _RING_ARGS[seq & _RING_MASK] = args
+    slot = seq & _RING_MASK
+    _RING[slot] = node
+    _RING_ARGS[slot] = args
+    _RING_LOCAL[slot] = local
 
 
 def kept(value, needed):
@@ -637,6 +668,7 @@ def unary_recorder(prim):
     # NumPy arrays skip the implementation's dispatch on the value's type.
     array_impl = getattr(impl, "array_impl", impl)
     index = prim.index
+    scalar = prim.scalar
     keep_arg = prim.saves is None or 0 in prim.saves
     keep_value = prim.saves is None or "ans" in prim.saves
 
@@ -645,19 +677,29 @@ def unary_recorder(prim):
         if not _recording.get():
             return _constant(impl(value_of(v)))
         tv = type(v)
+        local = None
         if tv is np.ndarray:
             ans = array_impl(v)
+        elif tv is float and scalar is not None:
+            try:
+                local = scalar(v)
+            except SCALAR_ERRORS:
+                ans = impl(v)
+            else:
+                ans = local[0]
         elif isinstance(v, Tracer):
             ans = bind(prim, (v,), {})
         else:
             ans = impl(v)
         seq = _next_neg_seq()
         args = (v,) if keep_arg else _NO_ARGUMENT
-        node = (seq, index, args, None, ans if keep_value else kept(ans, False),
+        node = (seq, index, args, None, ans if keep_value else kept(ans, False), local,
                 x._node or parent_entry(x))
         if tv is float and type(ans) is float:
-            _RING[seq & _RING_MASK] = node
-            _RING_ARGS[seq & _RING_MASK] = args
+            slot = seq & _RING_MASK
+            _RING[slot] = node
+            _RING_ARGS[slot] = args
+            _RING_LOCAL[slot] = local
         out = _var_new(Var)
         out._value = ans
         out.grad = out.name = None
@@ -700,6 +742,7 @@ def binary_recorder(prim):
     """
     impl = prim.impl
     index = prim.index
+    scalar = prim.scalar
     saves = prim.saves
     keep_a = saves is None or 0 in saves
     keep_b = saves is None or 1 in saves
@@ -727,7 +770,22 @@ def binary_recorder(prim):
             return NotImplemented
         if not _recording.get():
             return _constant(_apply(prim, (value_of(av), value_of(bv)), {}))
-        if isinstance(av, Tracer) or isinstance(bv, Tracer):
+        tav = type(av)
+        tbv = type(bv)
+        local = None
+        if scalar is not None and (tav is float or tav is int) and (tbv is float or tbv is int):
+            # a Var's value is never an int, so at most one of them is
+            if tav is int:
+                av = float(av)
+            elif tbv is int:
+                bv = float(bv)
+            try:
+                local = scalar(av, bv)
+            except SCALAR_ERRORS:
+                pass
+        if local is not None:
+            ans = local[0]
+        elif isinstance(av, Tracer) or isinstance(bv, Tracer):
             ans = bind(prim, (av, bv), {})
         else:
             try:
@@ -749,10 +807,12 @@ def binary_recorder(prim):
             sb = saved_constant(bv) if keep_b else None
         seq = _next_neg_seq()
         args = (sa, sb)
-        node = (seq, index, args, None, ans if keep_value else kept(ans, False), pa, pb)
+        node = (seq, index, args, None, ans if keep_value else kept(ans, False), local, pa, pb)
         if type(ans) is float and type(av) is not np.ndarray and type(bv) is not np.ndarray:
-            _RING[seq & _RING_MASK] = node
-            _RING_ARGS[seq & _RING_MASK] = args
+            slot = seq & _RING_MASK
+            _RING[slot] = node
+            _RING_ARGS[slot] = args
+            _RING_LOCAL[slot] = local
         out = _var_new(Var)
         out._value = ans
         out.grad = out.name = None

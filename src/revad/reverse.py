@@ -15,7 +15,7 @@ import numpy as np
 from numpy import ndarray
 
 from .core import (
-    ARGS, LEAF, LEAVES, PARAMS, PARENTS, PRIMITIVE_TABLE, RELEASED, RETAINED, VALUE, Var,
+    ARGS, LEAF, LEAVES, LOCAL, PARAMS, PARENTS, PRIMITIVE_TABLE, RELEASED, RETAINED, VALUE, Var,
     _new_var, value_of,
 )
 
@@ -82,40 +82,49 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
         g = cts.pop(node[0])
         if watched is not None and node[0] in watched:
             _watch(watched[node[0]], g, reached)
-        prim = prims[node[1]]
-        args = node[ARGS]
-        params = node[PARAMS]
-        if create_graph:
-            # Handles over the values this node saved (a parent's own node may keep
-            # only a stand-in of its value), so that the rules record their work.
-            ans = _new_var(node[VALUE], level, node)
-            args = tuple(a if p is None or a is None else _as_var(p, a, level)
-                         for p, a in zip(node[PARENTS:], args, strict=True))
-        else:
-            ans = node[VALUE]
-        rules = prim.vjps
+        # A float op with its local derivatives at hand needs no rule (a Var cotangent,
+        # or create_graph, needs the rules: their results must be differentiable).
+        local = node[LOCAL]
+        if local is None or type(g) is not float or create_graph:
+            local = None
+            prim = prims[node[1]]
+            args = node[ARGS]
+            params = node[PARAMS]
+            if create_graph:
+                # Handles over the values this node saved (a parent's own node may keep
+                # only a stand-in of its value), so that the rules record their work.
+                ans = _new_var(node[VALUE], level, node)
+                args = tuple(a if p is None or a is None else _as_var(p, a, level)
+                             for p, a in zip(node[PARENTS:], args, strict=True))
+            else:
+                ans = node[VALUE]
+            rules = prim.vjps
         for k in range(PARENTS, len(node)):
             parent = node[k]
             if parent is None:
                 continue
-            try:
-                rule = rules[k - PARENTS]
-            except IndexError:
-                rule = None
-            if rule is None:
-                raise NotImplementedError(
-                    f"no VJP rule for '{prim.name}' w.r.t. argument {k - PARENTS}")
-            gi = rule(ans, *args, **params)(g) if params else rule(ans, *args)(g)
-            if gi is None:
-                continue
-            pv = parent[VALUE]
-            tg = type(gi)
-            if tg is float:
-                if type(pv) is not float:
+            if local is not None:
+                # 0 where g is 0, even if the derivative is inf or nan (see _scaled)
+                gi = g * local[k - LOCAL] if g else 0.0
+            else:
+                try:
+                    rule = rules[k - PARENTS]
+                except IndexError:
+                    rule = None
+                if rule is None:
+                    raise NotImplementedError(
+                        f"no VJP rule for '{prim.name}' w.r.t. argument {k - PARENTS}")
+                gi = rule(ans, *args, **params)(g) if params else rule(ans, *args)(g)
+                if gi is None:
+                    continue
+                pv = parent[VALUE]
+                tg = type(gi)
+                if tg is float:
+                    if type(pv) is not float:
+                        gi = fit_cotangent(gi, pv)
+                elif not (tg is ndarray and type(pv) is ndarray and gi.shape == pv.shape
+                          and gi.dtype is pv.dtype):
                     gi = fit_cotangent(gi, pv)
-            elif not (tg is ndarray and type(pv) is ndarray and gi.shape == pv.shape
-                      and gi.dtype is pv.dtype):
-                gi = fit_cotangent(gi, pv)
             pkey = parent[0]
             old = cts.get(pkey)
             if old is not None:

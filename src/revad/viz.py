@@ -177,7 +177,7 @@ def _root_node(y):
             "backward(retain_graph=True) to keep it for drawing, or draw before backward()")
     if node is None:
         # A leaf never used in an op has no node yet; making one would change the Var.
-        return (0, LEAF, (), None, y._value)
+        return (0, LEAF, (), None, y._value, None)
     return node
 
 

@@ -9,7 +9,7 @@ MULTILINEAR = "multilinear"
 
 
 def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, saves=None, nondiff=(),
-            unary=False, doc=None):
+            scalar=None, unary=False, doc=None):
     """Register a built-in primitive with its reverse- and forward-mode rules.
 
     `vjp` and `jvp` give one rule per argument. `jvp` may instead be ELEMENTWISE: the
@@ -25,6 +25,10 @@ def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, saves=None, nondiff
     result (None: everything). A recorded node keeps nothing else alive, which is
     what bounds the memory of a long computation's graph.
 
+    `scalar` is the fast path for Python floats (see `Primitive.scalar`): the value and
+    its local derivatives in one call, which a first-order backward pass multiplies
+    instead of running the VJP rules. The generated tests check it against them.
+
     Returns the public function (the primitive is its ``.primitive``): for `unary`
     primitives, those of one argument and no parameters, a faster specialised one.
     """
@@ -37,6 +41,7 @@ def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, saves=None, nondiff
     variadic = isinstance(vjp, RulesByArgnum)
     prim.vjps = vjp if variadic else tuple(vjp)
     prim.saves = None if saves is None else frozenset(saves)
+    prim.scalar = scalar
     function = unary_function(prim) if unary else _function(prim)
     if jvp == ELEMENTWISE:
         prim.elementwise = True

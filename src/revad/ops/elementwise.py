@@ -96,11 +96,12 @@ def reciprocal_unless(d, mask):
     return where(mask, 0.0, reciprocal(where(mask, 1.0, d)))
 
 
-def _unary_op(np_fn, math_fn, name, vjp, derivative, saves, at=0.5, doc=None):
+def _unary_op(np_fn, math_fn, name, vjp, derivative, saves, scalar, at=0.5, doc=None):
     """Register an elementwise primitive of one argument. `derivative` is its textbook
     derivative, a Python expression in x, written independently of the rule `vjp`:
     the docstring's example checks the one against the other at x = `at`. `saves`
-    says what `vjp` reads: () nothing, (0,) x, ("ans",) the result."""
+    says what `vjp` reads: () nothing, (0,) x, ("ans",) the result. `scalar(x)` gives
+    ``(value, derivative)`` for a Python float (see `Primitive.scalar`)."""
     doc = (doc or f"Elementwise {name}, differentiable (see numpy.{np_fn.__name__}).") + f"""
 
     d/dx {name}(x) = {derivative}, e.g. at x = {at}:
@@ -111,13 +112,15 @@ def _unary_op(np_fn, math_fn, name, vjp, derivative, saves, at=0.5, doc=None):
         True
     """
     return builtin(_unary(np_fn, math_fn), name, unary=True, jvp=ELEMENTWISE, vjp=(vjp,),
-                   saves=saves, doc=doc)
+                   saves=saves, scalar=scalar, doc=doc)
 
 
-def _binary_op(impl, name, vjp_x, vjp_y, derivatives, saves, at=(0.5, 1.5), doc=None):
+def _binary_op(impl, name, vjp_x, vjp_y, derivatives, saves, scalar, at=(0.5, 1.5),
+               doc=None):
     """Register an elementwise primitive of two arguments (broadcasting as NumPy);
     `derivatives` are its textbook partial derivatives in x and y, checked by the
-    docstring's example as for `_unary_op`."""
+    docstring's example as for `_unary_op`; `scalar(x, y)` gives ``(value, d/dx,
+    d/dy)`` for Python floats."""
     dx, dy = derivatives
     doc = (doc or f"Elementwise {name} of x and y, differentiable (see numpy.{name}).") + f"""
 
@@ -129,7 +132,8 @@ def _binary_op(impl, name, vjp_x, vjp_y, derivatives, saves, at=(0.5, 1.5), doc=
         >>> math.isclose(gx, {dx}, abs_tol=1e-15), math.isclose(gy, {dy}, abs_tol=1e-15)
         (True, True)
     """
-    return builtin(impl, name, jvp=ELEMENTWISE, vjp=(vjp_x, vjp_y), saves=saves, doc=doc)
+    return builtin(impl, name, jvp=ELEMENTWISE, vjp=(vjp_x, vjp_y), saves=saves,
+                   scalar=scalar, doc=doc)
 
 
 # --- arithmetic --------------------------------------------------------------------
@@ -138,23 +142,33 @@ def _binary_op(impl, name, vjp_x, vjp_y, derivatives, saves, at=(0.5, 1.5), doc=
 add = _binary_op(operator.add, "add",
                  lambda ans, x, y: lambda g: g, lambda ans, x, y: lambda g: g,
                  derivatives=("1.0", "1.0"),
-                 saves=())
+                 saves=(),
+                 scalar=lambda x, y: (x + y, 1.0, 1.0))
 subtract = _binary_op(operator.sub, "subtract",
                       lambda ans, x, y: lambda g: g, lambda ans, x, y: lambda g: -g,
                       derivatives=("1.0", "-1.0"),
-                      saves=())
+                      saves=(),
+                      scalar=lambda x, y: (x - y, 1.0, -1.0))
 multiply = _binary_op(operator.mul, "multiply",
                       lambda ans, x, y: lambda g: g * y, lambda ans, x, y: lambda g: g * x,
                       derivatives=("y", "x"),
-                      saves=(0, 1))
+                      saves=(0, 1),
+                      scalar=lambda x, y: (x * y, y, x))
+def _divide_scalar(x, y):
+    ans = x / y
+    return ans, 1.0 / y, -ans / y
+
+
 divide = _binary_op(_binary(np.divide, operator.truediv), "divide",
                     lambda ans, x, y: lambda g: _scaled(g, reciprocal(y)),
                     lambda ans, x, y: lambda g: _scaled(-g, ans * reciprocal(y)),
                     derivatives=("1 / y", "-x / y ** 2"),
-                    saves=(1, "ans"))
+                    saves=(1, "ans"),
+                    scalar=_divide_scalar)
 negative = _unary_op(np.negative, operator.neg, "negative", lambda ans, x: lambda g: -g,
                      derivative="-1.0",
-                     saves=())
+                     saves=(),
+                     scalar=lambda x: (-x, -1.0))
 
 
 def _float_pow(x, y):
@@ -162,6 +176,21 @@ def _float_pow(x, y):
     # Python gives a complex number for a negative base and fractional exponent;
     # NumPy's real answer is nan.
     return math.nan if type(r) is complex else r
+
+
+def _power_scalar(x, y):
+    ans = x ** y
+    if type(ans) is complex:
+        raise ValueError("negative base, fractional exponent")
+    if y == 0:
+        d_base = 0.0
+    elif y == 2:
+        d_base = 2.0 * x
+    else:
+        d_base = y * x ** (y - 1)
+    # log(x) only where it is real; the rule gives nan for x < 0 (no real x**y nearby)
+    d_exponent = ans * math.log(x) if x > 0 else 0.0 if x == 0 else math.nan
+    return ans, d_base, d_exponent
 
 
 def _pow_vjp_base(ans, x, y):
@@ -198,120 +227,203 @@ def _array_pow(x, y):
 _array_pow.__name__ = "power"
 power = _binary_op(_binary(_array_pow, _float_pow), "power", _pow_vjp_base, _pow_vjp_exponent,
                    derivatives=("y * x ** (y - 1)", "x ** y * math.log(x)"),
-                   saves=(0, 1, "ans"))
+                   saves=(0, 1, "ans"),
+                   scalar=_power_scalar)
+
+def _reciprocal_scalar(x):
+    ans = 1.0 / x
+    return ans, -ans * ans
+
+
+def _float_sign(x):
+    return x if x != x or x == 0.0 else math.copysign(1.0, x)
+
 
 square = _unary_op(np.square, lambda x: x * x, "square",
                    lambda ans, x: lambda g: g * 2.0 * x,
                    derivative="2 * x",
-                   saves=(0,))
+                   saves=(0,),
+                   scalar=lambda x: (x * x, 2.0 * x))
 reciprocal = _unary_op(np.reciprocal, lambda x: 1.0 / x, "reciprocal",
                        lambda ans, x: lambda g: _scaled(-g, ans * ans),
                        derivative="-1 / x ** 2",
-                       saves=("ans",))
+                       saves=("ans",),
+                       scalar=_reciprocal_scalar)
 absolute = _unary_op(np.absolute, abs, "absolute",
                      lambda ans, x: lambda g: g * conj_sign(x),
                      derivative="-1.0", at=-0.5,
-                     saves=(0,))
-sign = _unary_op(np.sign, lambda x: x if x != x or x == 0.0 else math.copysign(1.0, x), "sign",
+                     saves=(0,),
+                     scalar=lambda x: (abs(x), _float_sign(x)))
+sign = _unary_op(np.sign, _float_sign, "sign",
                  _no_gradient,
                  derivative="0.0",
-                 saves=())
+                 saves=(),
+                 scalar=lambda x: (_float_sign(x), 0.0))
 floor = _unary_op(np.floor, lambda x: float(math.floor(x)), "floor", _no_gradient,
                   derivative="0.0", at=1.5,
-                  saves=())
+                  saves=(),
+                  scalar=lambda x: (float(math.floor(x)), 0.0))
 ceil = _unary_op(np.ceil, lambda x: float(math.ceil(x)), "ceil", _no_gradient,
                  derivative="0.0", at=1.5,
-                 saves=())
+                 saves=(),
+                 scalar=lambda x: (float(math.ceil(x)), 0.0))
 rint = _unary_op(np.round, lambda x: round(x, 0), "round", _no_gradient,
                  derivative="0.0", at=1.25,
-                 saves=())
+                 saves=(),
+                 scalar=lambda x: (round(x, 0), 0.0))
 
 # --- powers, exponentials and logarithms -------------------------------------------
+
+def _sqrt_scalar(x):
+    ans = math.sqrt(x)
+    return ans, 0.5 / ans
+
+
+# math.cbrt is new in Python 3.11
+_float_cbrt = getattr(math, "cbrt", lambda x: float(np.cbrt(x)))
+
+
+def _cbrt_scalar(x):
+    ans = _float_cbrt(x)
+    return ans, 1.0 / (3.0 * ans * ans)
+
+
+def _exp_scalar(x):
+    ans = math.exp(x)
+    return ans, ans
+
+
+def _expm1_scalar(x):
+    ans = math.expm1(x)
+    return ans, ans + 1.0
+
 
 sqrt = _unary_op(np.sqrt, math.sqrt, "sqrt",
                  lambda ans, x: lambda g: _scaled(g, 0.5 * reciprocal(ans)),
                  derivative="0.5 / math.sqrt(x)",
-                 saves=("ans",))
-cbrt = _unary_op(np.cbrt, math.cbrt, "cbrt",
+                 saves=("ans",),
+                 scalar=_sqrt_scalar)
+cbrt = _unary_op(np.cbrt, _float_cbrt, "cbrt",
                  lambda ans, x: lambda g: _scaled(g, reciprocal(3.0 * ans * ans)),
                  derivative="1 / (3 * x ** (2 / 3))",
-                 saves=("ans",))
+                 saves=("ans",),
+                 scalar=_cbrt_scalar)
 exp = _unary_op(np.exp, math.exp, "exp", lambda ans, x: lambda g: g * ans,
                 derivative="math.exp(x)",
-                saves=("ans",))
+                saves=("ans",),
+                scalar=_exp_scalar)
 expm1 = _unary_op(np.expm1, math.expm1, "expm1", lambda ans, x: lambda g: g * (ans + 1.0),
                   derivative="math.exp(x)",
-                  saves=("ans",))
+                  saves=("ans",),
+                  scalar=_expm1_scalar)
 log = _unary_op(np.log, math.log, "log", lambda ans, x: lambda g: _scaled(g, reciprocal(x)),
                 derivative="1 / x",
-                saves=(0,))
+                saves=(0,),
+                scalar=lambda x: (math.log(x), 1.0 / x))
 log1p = _unary_op(np.log1p, math.log1p, "log1p",
                   lambda ans, x: lambda g: _scaled(g, reciprocal(1.0 + x)),
                   derivative="1 / (1 + x)",
-                  saves=(0,))
+                  saves=(0,),
+                  scalar=lambda x: (math.log1p(x), 1.0 / (1.0 + x)))
 log2 = _unary_op(np.log2, math.log2, "log2",
                  lambda ans, x: lambda g: _scaled(g, reciprocal(x * math.log(2.0))),
                  derivative="1 / (x * math.log(2))",
-                 saves=(0,))
+                 saves=(0,),
+                 scalar=lambda x: (math.log2(x), 1.0 / (x * math.log(2.0))))
 log10 = _unary_op(np.log10, math.log10, "log10",
                   lambda ans, x: lambda g: _scaled(g, reciprocal(x * math.log(10.0))),
                   derivative="1 / (x * math.log(10))",
-                  saves=(0,))
+                  saves=(0,),
+                  scalar=lambda x: (math.log10(x), 1.0 / (x * math.log(10.0))))
 
 # --- trigonometric and hyperbolic --------------------------------------------------
 
+def _tan_scalar(x):
+    ans = math.tan(x)
+    return ans, 1.0 + ans * ans
+
+
+def _arctan2_scalar(y, x):
+    r2 = x * x + y * y
+    return math.atan2(y, x), x / r2, -y / r2
+
+
+def _hypot_scalar(x, y):
+    ans = math.hypot(x, y)
+    return ans, x / ans, y / ans
+
+
+def _tanh_scalar(x):
+    ans = math.tanh(x)
+    return ans, 1.0 - ans * ans
+
+
 sin = _unary_op(np.sin, math.sin, "sin", lambda ans, x: lambda g: g * cos(x),
                 derivative="math.cos(x)",
-                saves=(0,))
+                saves=(0,),
+                scalar=lambda x: (math.sin(x), math.cos(x)))
 cos = _unary_op(np.cos, math.cos, "cos", lambda ans, x: lambda g: -g * sin(x),
                 derivative="-math.sin(x)",
-                saves=(0,))
+                saves=(0,),
+                scalar=lambda x: (math.cos(x), -math.sin(x)))
 tan = _unary_op(np.tan, math.tan, "tan", lambda ans, x: lambda g: g * (1.0 + ans * ans),
                 derivative="1 / math.cos(x) ** 2",
-                saves=("ans",))
+                saves=("ans",),
+                scalar=_tan_scalar)
 arcsin = _unary_op(np.arcsin, math.asin, "arcsin",
                    lambda ans, x: lambda g: _scaled(g, reciprocal(sqrt(1.0 - x * x))),
                    derivative="1 / math.sqrt(1 - x * x)",
-                   saves=(0,))
+                   saves=(0,),
+                   scalar=lambda x: (math.asin(x), 1.0 / math.sqrt(1.0 - x * x)))
 arccos = _unary_op(np.arccos, math.acos, "arccos",
                    lambda ans, x: lambda g: _scaled(-g, reciprocal(sqrt(1.0 - x * x))),
                    derivative="-1 / math.sqrt(1 - x * x)",
-                   saves=(0,))
+                   saves=(0,),
+                   scalar=lambda x: (math.acos(x), -1.0 / math.sqrt(1.0 - x * x)))
 arctan = _unary_op(np.arctan, math.atan, "arctan",
                    lambda ans, x: lambda g: g * reciprocal(1.0 + x * x),
                    derivative="1 / (1 + x * x)",
-                   saves=(0,))
+                   saves=(0,),
+                   scalar=lambda x: (math.atan(x), 1.0 / (1.0 + x * x)))
 arctan2 = _binary_op(_binary(np.arctan2, math.atan2), "arctan2",
                      lambda ans, y, x: lambda g: _scaled(g, x * reciprocal(x * x + y * y)),
                      lambda ans, y, x: lambda g: _scaled(-g, y * reciprocal(x * x + y * y)),
                      derivatives=("y / (x * x + y * y)", "-x / (x * x + y * y)"),
-                     saves=(0, 1))
+                     saves=(0, 1),
+                     scalar=_arctan2_scalar)
 hypot = _binary_op(_binary(np.hypot, math.hypot), "hypot",
                    lambda ans, x, y: lambda g: _scaled(g, x * reciprocal(ans)),
                    lambda ans, x, y: lambda g: _scaled(g, y * reciprocal(ans)),
                    derivatives=("x / math.hypot(x, y)", "y / math.hypot(x, y)"),
-                   saves=(0, 1, "ans"))
+                   saves=(0, 1, "ans"),
+                   scalar=_hypot_scalar)
 sinh = _unary_op(np.sinh, math.sinh, "sinh", lambda ans, x: lambda g: g * cosh(x),
                  derivative="math.cosh(x)",
-                 saves=(0,))
+                 saves=(0,),
+                 scalar=lambda x: (math.sinh(x), math.cosh(x)))
 cosh = _unary_op(np.cosh, math.cosh, "cosh", lambda ans, x: lambda g: g * sinh(x),
                  derivative="math.sinh(x)",
-                 saves=(0,))
+                 saves=(0,),
+                 scalar=lambda x: (math.cosh(x), math.sinh(x)))
 tanh = _unary_op(np.tanh, math.tanh, "tanh", lambda ans, x: lambda g: g * (1.0 - ans * ans),
                  derivative="1 - math.tanh(x) ** 2",
-                 saves=("ans",))
+                 saves=("ans",),
+                 scalar=_tanh_scalar)
 arcsinh = _unary_op(np.arcsinh, math.asinh, "arcsinh",
                     lambda ans, x: lambda g: g * reciprocal(sqrt(x * x + 1.0)),
                     derivative="1 / math.sqrt(x * x + 1)",
-                    saves=(0,))
+                    saves=(0,),
+                    scalar=lambda x: (math.asinh(x), 1.0 / math.sqrt(x * x + 1.0)))
 arccosh = _unary_op(np.arccosh, math.acosh, "arccosh",
                     lambda ans, x: lambda g: _scaled(g, reciprocal(sqrt(x * x - 1.0))),
                     derivative="1 / math.sqrt(x * x - 1)", at=1.5,
-                    saves=(0,))
+                    saves=(0,),
+                    scalar=lambda x: (math.acosh(x), 1.0 / math.sqrt(x * x - 1.0)))
 arctanh = _unary_op(np.arctanh, math.atanh, "arctanh",
                     lambda ans, x: lambda g: _scaled(g, reciprocal(1.0 - x * x)),
                     derivative="1 / (1 - x * x)",
-                    saves=(0,))
+                    saves=(0,),
+                    scalar=lambda x: (math.atanh(x), 1.0 / (1.0 - x * x)))
 
 # --- activations -------------------------------------------------------------------
 
@@ -341,27 +453,44 @@ def _softplus_float(x):
     return math.log1p(math.exp(-abs(x))) + max(x, 0.0)
 
 
+def _sigmoid_scalar(x):
+    ans = _sigmoid_float(x)
+    return ans, ans * (1.0 - ans)
+
+
 sigmoid = _unary_op(_sigmoid_array, _sigmoid_float, "sigmoid",
                     lambda ans, x: lambda g: g * ans * (1.0 - ans),
                     doc="Logistic function 1 / (1 + exp(-x)), computed without overflow.",
                     derivative="math.exp(-x) / (1 + math.exp(-x)) ** 2",
-                    saves=("ans",))
+                    saves=("ans",),
+                    scalar=_sigmoid_scalar)
 relu = _unary_op(_relu_array, lambda x: x if x > 0 else 0.0, "relu",
                  lambda ans, x: lambda g: g * (x > 0),
                  doc="max(x, 0) elementwise; its derivative at 0 is taken as 0.",
                  derivative="1.0",
-                 saves=(0,))
+                 saves=(0,),
+                 scalar=lambda x: (x, 1.0) if x > 0 else (0.0, 0.0))
 softplus = _unary_op(_softplus_array, _softplus_float, "softplus",
                      lambda ans, x: lambda g: g * sigmoid(x),
                      doc="log(1 + exp(x)) elementwise, computed without overflow.",
                      derivative="1 / (1 + math.exp(-x))",
-                     saves=(0,))
+                     saves=(0,),
+                     scalar=lambda x: (_softplus_float(x), _sigmoid_float(x)))
+
+def _logaddexp_scalar(x, y):
+    diff = x - y
+    if not math.isfinite(diff):
+        raise ValueError("infinite or nan argument")  # NumPy's conventions apply
+    ans = max(x, y) + math.log1p(math.exp(-abs(diff)))
+    return ans, math.exp(x - ans), math.exp(y - ans)
+
 
 logaddexp = _binary_op(_binary(np.logaddexp), "logaddexp",
                        lambda ans, x, y: lambda g: g * exp(x - ans),
                        lambda ans, x, y: lambda g: g * exp(y - ans),
                        derivatives=("1 / (1 + math.exp(y - x))", "1 / (1 + math.exp(x - y))"),
-                       saves=(0, 1, "ans"))
+                       saves=(0, 1, "ans"),
+                       scalar=_logaddexp_scalar)
 
 
 def _max_share(x, y):
@@ -374,16 +503,33 @@ def _max_share(x, y):
     return greater + 0.5 * ties if np.any(ties) else greater
 
 
+def _maximum_scalar(x, y):
+    if x > y:
+        return x, 1.0, 0.0
+    if x < y:
+        return y, 0.0, 1.0
+    if x == y:
+        return x, 0.5, 0.5
+    raise ValueError("nan")  # NumPy's nan propagation is the general path's
+
+
+def _minimum_scalar(x, y):
+    negated, d_x, d_y = _maximum_scalar(-x, -y)
+    return -negated, d_x, d_y
+
+
 maximum = _binary_op(_binary(np.maximum), "maximum",
                      lambda ans, x, y: lambda g: g * _max_share(x, y),
                      lambda ans, x, y: lambda g: g * _max_share(y, x),
                      derivatives=("0.0", "1.0"),
-                     saves=(0, 1))
+                     saves=(0, 1),
+                     scalar=_maximum_scalar)
 minimum = _binary_op(_binary(np.minimum), "minimum",
                      lambda ans, x, y: lambda g: g * _max_share(y, x),
                      lambda ans, x, y: lambda g: g * _max_share(x, y),
                      derivatives=("1.0", "0.0"),
-                     saves=(0, 1))
+                     saves=(0, 1),
+                     scalar=_minimum_scalar)
 
 
 def _clip_impl(x, a_min=None, a_max=None):
