@@ -662,8 +662,11 @@ def _operand(x):
 _NO_ARGUMENT = (None,)
 
 
-def unary_recorder(prim):
-    """``record(x)``: the fast path of `bind` for a one-argument op on a Var."""
+def unary_function(prim):
+    """The public function of a one-argument primitive, with the fast path of `bind`
+    for a Var inline (one Python call per op: a closure is cheaper to call than a
+    Primitive instance, and cheaper than two closures). Plain values go straight to
+    the implementation."""
     impl = prim.impl
     # NumPy arrays skip the implementation's dispatch on the value's type.
     array_impl = getattr(impl, "array_impl", impl)
@@ -672,28 +675,35 @@ def unary_recorder(prim):
     keep_arg = prim.saves is None or 0 in prim.saves
     keep_value = prim.saves is None or "ans" in prim.saves
 
-    def record(x):
+    def function(x):
+        if type(x) is not Var:
+            if type(x) is np.ndarray:
+                return array_impl(x)
+            if isinstance(x, Tracer):
+                return bind(prim, (x,), {})
+            return impl(x)
         v = x._value
         if not _recording.get():
             return _constant(impl(value_of(v)))
         tv = type(v)
         local = None
-        if tv is np.ndarray:
-            ans = array_impl(v)
-        elif tv is float and scalar is not None:
+        if tv is float and scalar is not None:
             try:
                 local = scalar(v)
             except SCALAR_ERRORS:
                 ans = impl(v)
             else:
                 ans = local[0]
+        elif tv is np.ndarray:
+            ans = array_impl(v)
         elif isinstance(v, Tracer):
             ans = bind(prim, (v,), {})
         else:
             ans = impl(v)
         seq = _next_neg_seq()
         args = (v,) if keep_arg else _NO_ARGUMENT
-        node = (seq, index, args, None, ans if keep_value else kept(ans, False), local,
+        node = (seq, index, args, None,
+                ans if keep_value or type(ans) is not np.ndarray else kept(ans, False), local,
                 x._node or parent_entry(x))
         if tv is float and type(ans) is float:
             slot = seq & _RING_MASK
@@ -707,31 +717,9 @@ def unary_recorder(prim):
         out._node = node
         return out
 
-    return record
-
-
-def unary_function(prim):
-    """The public function of a one-argument primitive: plain values go straight to
-    the implementation, Vars to the recorder (a closure is cheaper to call than a
-    Primitive instance)."""
-    impl = prim.impl
-    array_impl = getattr(impl, "array_impl", impl)
-    record = unary_recorder(prim)
-
-    def function(x):
-        tx = type(x)
-        if tx is np.ndarray:
-            return array_impl(x)
-        if tx is Var:
-            return record(x)
-        if isinstance(x, Tracer):
-            return bind(prim, (x,), {})
-        return impl(x)
-
     function.__name__ = function.__qualname__ = prim.name
     function.__doc__ = prim.__doc__
     function.primitive = prim
-    function.record = record
     return function
 
 

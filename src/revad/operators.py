@@ -46,12 +46,15 @@ _BINARY = {
     "add": ew.add, "sub": ew.subtract, "mul": ew.multiply, "truediv": ew.divide,
     "pow": ew.power, "matmul": linalg.matmul,
 }
+# Addition and multiplication commute (in floating point too), so for them the
+# reflected operator is the operator itself, one call cheaper.
+_COMMUTATIVE = {"add", "mul"}
 for _name, _function in _BINARY.items():
     setattr(Tracer, f"__{_name}__", _generic_operator(_function))
     setattr(Tracer, f"__r{_name}__", _generic_reflected(_function))
     _record = binary_recorder(_function.primitive)
     setattr(Var, f"__{_name}__", _record)
-    setattr(Var, f"__r{_name}__", _reflected(_record))
+    setattr(Var, f"__r{_name}__", _record if _name in _COMMUTATIVE else _reflected(_record))
 
 for _name, _op in {"lt": np.less, "le": np.less_equal, "gt": np.greater,
                    "ge": np.greater_equal, "eq": np.equal, "ne": np.not_equal}.items():
@@ -60,8 +63,6 @@ for _name, _op in {"lt": np.less, "le": np.less_equal, "gt": np.greater,
 Tracer.__neg__ = ew.negative
 Tracer.__pos__ = lambda self: self
 Tracer.__abs__ = ew.absolute
-Var.__neg__ = ew.negative.record
-Var.__abs__ = ew.absolute.record
 Tracer.__getitem__ = lambda self, index: shape.getitem(self, shape._plain_index(index))
 Tracer.T = property(lambda self: shape.transpose(self), doc="The transpose (axes reversed).")
 Tracer.real = property(lambda self: rnp.real(self), doc="The real part.")
