@@ -146,6 +146,21 @@ def test_retained_graph_is_freed_when_the_output_is_dropped():
     assert all(r() is None for r in refs)
 
 
+def test_an_op_with_a_constant_keeps_only_what_the_other_arguments_rule_reads():
+    # a * 3.0 needs 3.0, not a; d / 4.0 and c ** 2 need not keep their result (only the
+    # rules for the divisor and the exponent read it)
+    x = rv.Var(np.linspace(0.5, 1.5, 1000))
+    a, c = rnp.sin(x), rnp.cos(x)
+    d, s = rnp.sin(x) / 4.0, c ** 2
+    refs = [weakref.ref(value_of(v)) for v in (a, d, s)]
+    loss = rv.sum(a * 3.0 + d * 1.0 + s * 1.0)
+    del a, c, d, s
+    assert all(r() is None for r in refs)
+    loss.backward()
+    xv = x.value
+    np.testing.assert_allclose(x.grad, 3.25 * np.cos(xv) - 2.0 * np.cos(xv) * np.sin(xv))
+
+
 def test_intermediate_handles_are_not_kept_by_the_graph():
     x = rv.Var(np.ones(10))
     h = rnp.sin(x)

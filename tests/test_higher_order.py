@@ -167,6 +167,29 @@ def test_hvp_and_linearize_agree_with_the_hessian(rng):
         np.testing.assert_allclose(f_jvp(u), rosenbrock_hessian(x) @ u, rtol=1e-12)
 
 
+def test_hvp_keeps_only_what_the_rules_read():
+    # grad's graph records values that are Duals (a value and a tangent): its nodes keep
+    # none that their rules do not read, as for plain arrays, so memory does not grow
+    # with the number of ops whose derivatives are constants
+    x = np.linspace(0.5, 1.5, 100_000)
+    v = np.cos(x)
+
+    def f(y):
+        for _ in range(20):
+            y = y * 1.01 + 0.5
+        return rnp.sum(y * y)
+
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        (hv,) = rv.hvp(f, (x,), (v,))
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    assert peak < 12 * x.nbytes, peak / x.nbytes
+    np.testing.assert_allclose(hv, 2 * 1.01 ** 40 * v, rtol=1e-12)
+
+
 def test_jacfwd_through_primitives_without_batched_rules(rng):
     # prod along an axis and clip-by-where go through the one-tangent-at-a-time path
     x = rng.uniform(0.5, 1.5, (3, 4))

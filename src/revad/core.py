@@ -104,6 +104,9 @@ class Primitive:
         # What the VJP rules read: None for everything, else a set of argument
         # positions and possibly "ans". Recording keeps only that (see `kept`).
         self.saves = None
+        # Or, one such set per argument: what that argument's rule reads, so that an
+        # op with constant arguments keeps less (x * 2.0 need not keep x).
+        self.saves_by_arg = None
         # For Python floats: ``scalar(*args)`` returns ``(value, d value/d arg 0, ...)``
         # computed with `math`, or raises one of SCALAR_ERRORS where only the general
         # path (NumPy's inf/nan and warnings, the staged rules) gives the answer.
@@ -580,7 +583,7 @@ def record(prim, args, params, level, compute=None):
         ans = local[0]
     else:
         ans = compute(vals) if compute else bind(prim, vals, params)
-    saves = prim.saves
+    saves = _saves(prim, parents)
     # what the rules read, constants copied (see saved_constant), the rest dropped
     args = tuple(None if saves is not None and i not in saves
                  else v if p is not None else saved_constant(v)
@@ -591,6 +594,14 @@ def record(prim, args, params, level, compute=None):
     if type(ans) is float and not params and all(type(v) is not np.ndarray for v in vals):
         _keep_young(seq, node, args, local)
     return _new_var(ans, level, node)
+
+
+def _saves(prim, parents):
+    """What the rules of the arguments with a parent read (see `Primitive.saves_by_arg`)."""
+    by_arg = prim.saves_by_arg
+    if by_arg is None:
+        return prim.saves
+    return frozenset().union(*(by_arg[i] for i, p in enumerate(parents) if p is not None))
 
 
 def _scalar_local(prim, vals):
@@ -617,10 +628,14 @@ def _keep_young(seq, node, args, local):
 def kept(value, needed):
     """What a node keeps of its result: the value itself if its rules need it (or it
     is no array), else a stand-in with its shape and dtype and no memory, enough for
-    its consumers to shape their cotangents."""
-    if needed or type(value) is not np.ndarray:
+    its consumers to shape their cotangents. The same holds for an array under tracers
+    of lower levels (a Dual's value and tangent, in forward over reverse mode)."""
+    if needed or type(value) is float:
         return value
-    return _stand_in(value.shape, value.dtype)
+    plain = value_of(value)
+    if type(plain) is not np.ndarray:
+        return value
+    return _stand_in(plain.shape, plain.dtype)
 
 
 @functools.lru_cache(maxsize=512)
@@ -703,7 +718,7 @@ def unary_function(prim):
         seq = _next_neg_seq()
         args = (v,) if keep_arg else _NO_ARGUMENT
         node = (seq, index, args, None,
-                ans if keep_value or type(ans) is not np.ndarray else kept(ans, False), local,
+                ans if keep_value or type(ans) is float else kept(ans, False), local,
                 x._node or parent_entry(x))
         if tv is float and type(ans) is float:
             slot = seq & _RING_MASK
@@ -731,10 +746,11 @@ def binary_recorder(prim):
     impl = prim.impl
     index = prim.index
     scalar = prim.scalar
-    saves = prim.saves
-    keep_a = saves is None or 0 in saves
-    keep_b = saves is None or 1 in saves
-    keep_value = saves is None or "ans" in saves
+    keep_a, keep_b, keep_value = _keeps(prim.saves)
+    # with a constant argument, what the other one's rule reads (Primitive.saves_by_arg)
+    by_arg = prim.saves_by_arg
+    if by_arg is not None:
+        a_only, b_only = _keeps(by_arg[0]), _keeps(by_arg[1])
 
     def record(a, b):
         ta = type(a)
@@ -781,21 +797,25 @@ def binary_recorder(prim):
             except ValueError as e:
                 raise _shape_error(prim, (av, bv), e) from None
         # parents, and what the rules read (a constant copied, see saved_constant)
+        if by_arg is None or ta is tb:
+            ka, kb, kv = keep_a, keep_b, keep_value
+        else:
+            ka, kb, kv = a_only if ta is Var else b_only
         if ta is Var:
             pa = a._node or parent_entry(a)
-            sa = av if keep_a else None
+            sa = av if ka else None
         else:
             pa = None
-            sa = saved_constant(av) if keep_a else None
+            sa = saved_constant(av) if ka else None
         if tb is Var:
             pb = b._node or parent_entry(b)
-            sb = bv if keep_b else None
+            sb = bv if kb else None
         else:
             pb = None
-            sb = saved_constant(bv) if keep_b else None
+            sb = saved_constant(bv) if kb else None
         seq = _next_neg_seq()
         args = (sa, sb)
-        node = (seq, index, args, None, ans if keep_value else kept(ans, False), local, pa, pb)
+        node = (seq, index, args, None, ans if kv else kept(ans, False), local, pa, pb)
         if type(ans) is float and type(av) is not np.ndarray and type(bv) is not np.ndarray:
             slot = seq & _RING_MASK
             _RING[slot] = node
@@ -809,3 +829,8 @@ def binary_recorder(prim):
         return out
 
     return record
+
+
+def _keeps(saves):
+    return (saves is None or 0 in saves, saves is None or 1 in saves,
+            saves is None or "ans" in saves)

@@ -23,7 +23,9 @@ def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, saves=None, nondiff
 
     `saves` lists what the VJP rules read: argument positions and "ans" for the
     result (None: everything). A recorded node keeps nothing else alive, which is
-    what bounds the memory of a long computation's graph.
+    what bounds the memory of a long computation's graph. It may instead give one
+    such list per argument, what that argument's rule reads: a node whose other
+    arguments are constants then keeps only that.
 
     `scalar` is the fast path for Python floats (see `Primitive.scalar`): the value and
     its local derivatives in one call, which a first-order backward pass multiplies
@@ -40,7 +42,11 @@ def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, saves=None, nondiff
     # a variadic primitive gives its rules as rules_by_argnum(...), one rule told which
     variadic = isinstance(vjp, RulesByArgnum)
     prim.vjps = vjp if variadic else tuple(vjp)
-    prim.saves = None if saves is None else frozenset(saves)
+    if saves is not None and any(type(s) is tuple for s in saves):
+        prim.saves_by_arg = tuple(frozenset(s) for s in saves)
+        prim.saves = frozenset().union(*prim.saves_by_arg)
+    else:
+        prim.saves = None if saves is None else frozenset(saves)
     prim.scalar = scalar
     function = unary_function(prim) if unary else _function(prim)
     if jvp == ELEMENTWISE:

@@ -152,7 +152,7 @@ subtract = _binary_op(operator.sub, "subtract",
 multiply = _binary_op(operator.mul, "multiply",
                       lambda ans, x, y: lambda g: g * y, lambda ans, x, y: lambda g: g * x,
                       derivatives=("y", "x"),
-                      saves=(0, 1),
+                      saves=((1,), (0,)),
                       scalar=lambda x, y: (x * y, y, x))
 def _divide_scalar(x, y):
     ans = x / y
@@ -163,7 +163,7 @@ divide = _binary_op(_binary(np.divide, operator.truediv), "divide",
                     lambda ans, x, y: lambda g: _scaled(g, reciprocal(y)),
                     lambda ans, x, y: lambda g: _scaled(-g, ans * reciprocal(y)),
                     derivatives=("1 / y", "-x / y ** 2"),
-                    saves=(1, "ans"),
+                    saves=((1,), (1, "ans")),
                     scalar=_divide_scalar)
 negative = _unary_op(np.negative, operator.neg, "negative", lambda ans, x: lambda g: -g,
                      derivative="-1.0",
@@ -227,7 +227,7 @@ def _array_pow(x, y):
 _array_pow.__name__ = "power"
 power = _binary_op(_binary(_array_pow, _float_pow), "power", _pow_vjp_base, _pow_vjp_exponent,
                    derivatives=("y * x ** (y - 1)", "x ** y * math.log(x)"),
-                   saves=(0, 1, "ans"),
+                   saves=((0, 1), (0, "ans")),
                    scalar=_power_scalar)
 
 def _reciprocal_scalar(x):
