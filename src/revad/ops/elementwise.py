@@ -203,7 +203,11 @@ def _pow_vjp_base(ans, x, y):
             if yv == 0:
                 return 0.0 * g
             if yv == 2 and not isinstance(y, Tracer):  # the commonest: 2x, always finite
-                return g * (2.0 * x)
+                # Doubling is exact, so the order is free: double a plain operand (an op
+                # less on tracers), or else the product (one tracer less held at once).
+                if not isinstance(x, Tracer):
+                    return g * (2.0 * x)
+                return (2.0 * g) * x if not isinstance(g, Tracer) else 2.0 * (g * x)
             return _scaled(g, y * power(x, y - 1))
         return _scaled(g, where(y == 0, 0.0, y * power(x, where(y == 0, 1.0, y - 1))))
     return vjp
