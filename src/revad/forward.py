@@ -15,7 +15,7 @@ to one tangent of the batch at a time, which is slower but always right.
 """
 import numpy as np
 
-from .core import Tracer, _apply, bind, value_of
+from .core import Tracer, _shape_error, bind, value_of
 
 __all__ = ["Dual", "fit_tangent"]
 
@@ -38,32 +38,32 @@ class Dual(Tracer):
         """Apply `prim` with this Dual's level the highest among `args`."""
         level = self._level
         nondiff = prim.nondiff
-        primals = []
-        tangents = []
+        primals = list(args)
+        tangents = []  # (argument position, tangent)
+        lower = False  # whether a value is a tracer of a lower level
         for i, a in enumerate(args):
-            if isinstance(a, Tracer) and i in nondiff:
-                a = value_of(a)
-            if type(a) is Dual and a._level == level:
-                primals.append(a._value)
-                tangents.append(a._tangent)
+            if not isinstance(a, Tracer):
+                continue
+            if i in nondiff:
+                primals[i] = value_of(a)
+            elif type(a) is Dual and a._level == level:
+                tangents.append((i, a._tangent))
+                primals[i] = a = a._value
+                lower = lower or isinstance(a, Tracer)
             else:
-                primals.append(a)
-                tangents.append(None)
-        primals = tuple(primals)
-        if any(isinstance(p, Tracer) for p in primals):
-            ans = bind(prim, primals, params)
+                lower = True
+        if lower:
+            ans = bind(prim, tuple(primals), params)
         else:  # no lower level to go through
-            ans = _apply(prim, primals, params)
+            try:
+                ans = prim.impl(*primals, **params)
+            except ValueError as e:
+                raise _shape_error(prim, primals, e) from None
         batch = self._batch
         rules = prim.jvps
         tangent = None
-        for i, t in enumerate(tangents):
-            if t is None:
-                continue
-            try:
-                rule = rules[i]
-            except IndexError:
-                rule = None
+        for i, t in tangents:
+            rule = rules[i] if i < len(rules) else None
             if rule is None:
                 raise NotImplementedError(f"no JVP rule for '{prim.name}' w.r.t. argument {i}")
             if batch:
@@ -74,7 +74,10 @@ class Dual(Tracer):
                 tangent = ti if tangent is None else tangent + ti
         if tangent is None:
             return ans
-        return Dual(ans, fit_tangent(tangent, ans, batch), level, batch)
+        if batch or not (type(tangent) is type(ans) is np.ndarray and tangent.shape == ans.shape
+                         and tangent.dtype is ans.dtype):  # else already in form
+            tangent = fit_tangent(tangent, ans, batch)
+        return Dual(ans, tangent, level, batch)
 
 
 def _batched_tangent(prim, i, rule, t, ans, primals, params, batch):

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import numpy as rnp
 from .core import Tracer, Var, binary_recorder, value_of
+from .forward import Dual
 from .ops import elementwise as ew
 from .ops import linalg, reductions, shape
 
@@ -55,6 +56,26 @@ for _name, _function in _BINARY.items():
     _record = binary_recorder(_function.primitive)
     setattr(Var, f"__{_name}__", _record)
     setattr(Var, f"__r{_name}__", _record if _name in _COMMUTATIVE else _reflected(_record))
+
+
+def _dual_operator(function, reflected):
+    """An operator of a Dual: straight to `Dual.process` when the Dual is the highest
+    tracer and the other operand a number, an array or a Dual of its level or below,
+    where `bind` would end (the rules of forward over reverse mode make many)."""
+    prim = function.primitive
+    generic = (_generic_reflected if reflected else _generic_operator)(function)
+
+    def method(self, other):
+        t = type(other)
+        if t is float or t is int or t is np.ndarray or t is Dual and other._level <= self._level:
+            return self.process(prim, (other, self) if reflected else (self, other), {})
+        return generic(self, other)
+    return method
+
+
+for _name, _function in _BINARY.items():
+    setattr(Dual, f"__{_name}__", _dual_operator(_function, False))
+    setattr(Dual, f"__r{_name}__", _dual_operator(_function, True))
 
 for _name, _op in {"lt": np.less, "le": np.less_equal, "gt": np.greater,
                    "ge": np.greater_equal, "eq": np.equal, "ne": np.not_equal}.items():

@@ -18,6 +18,7 @@ from .core import (
     ARGS, LEAF, LEAVES, LOCAL, PARAMS, PARENTS, PRIMITIVE_TABLE, RELEASED, RETAINED, VALUE, Var,
     _new_var, value_of,
 )
+from .ops.shape import fit_to, sum_to
 
 __all__ = ["backward", "backprop", "gradients"]
 
@@ -226,7 +227,6 @@ def fit_cotangent(g, target):
     if (tg is np.ndarray and tt is np.ndarray and g.shape == target.shape
             and g.dtype == target.dtype):
         return g
-    from .ops.shape import fit_to, sum_to
     return fit_to(g, target, sum_to)
 
 

@@ -153,6 +153,9 @@ def fit_to(x, target, fix_shape):
     the kind of number (a Python float, or target's dtype)."""
     tv = value_of(target)
     xv = value_of(x)
+    if type(xv) is np.ndarray and type(tv) is np.ndarray and xv.dtype is tv.dtype and (
+            xv.shape == tv.shape):
+        return x  # the common case, a tracer's value already in form
     shape = tv.shape if hasattr(tv, "shape") else np.shape(tv)
     if np.shape(xv) != shape:
         x = fix_shape(x, shape)
