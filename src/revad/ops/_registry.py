@@ -9,7 +9,7 @@ MULTILINEAR = "multilinear"
 
 
 def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, saves=None, nondiff=(),
-            scalar=None, unary=False, doc=None):
+            scalar=None, unary=False, elementwise=False, doc=None):
     """Register a built-in primitive with its reverse- and forward-mode rules.
 
     `vjp` and `jvp` give one rule per argument. `jvp` may instead be ELEMENTWISE: the
@@ -19,7 +19,9 @@ def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, saves=None, nondiff
     w.r.t. an argument is the primitive itself with the tangent in that argument's place.
 
     `batched_jvp` gives, per argument, a forward rule for a batch of tangents stacked
-    on a leading axis (see `revad.forward`); elementwise primitives need none.
+    on a leading axis (see `revad.forward`); elementwise primitives need none: those
+    with ELEMENTWISE rules, or with their own rules and ``elementwise=True`` (where
+    the VJP rule applied to the tangent would do more work than needed).
 
     `saves` lists what the VJP rules read: argument positions and "ans" for the
     result (None: everything). A recorded node keeps nothing else alive, which is
@@ -49,8 +51,8 @@ def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, saves=None, nondiff
         prim.saves = None if saves is None else frozenset(saves)
     prim.scalar = scalar
     function = unary_function(prim) if unary else _function(prim)
+    prim.elementwise = elementwise or jvp == ELEMENTWISE
     if jvp == ELEMENTWISE:
-        prim.elementwise = True
         jvp = tuple(None if rule is None else _jvp_from_vjp(rule) for rule in vjp)
     elif jvp == MULTILINEAR and variadic:
         jvp = rules_by_argnum(lambda i, t, ans, *args, **params:

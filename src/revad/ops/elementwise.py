@@ -8,7 +8,9 @@ differentiated again. Broadcasting is undone centrally (`revad.reverse.fit_cotan
 a rule returns a cotangent shaped like the output.
 
 Every primitive here acts entrywise, so its forward-mode rule is its reverse-mode rule
-applied to the tangent (`ELEMENTWISE`).
+applied to the tangent (`ELEMENTWISE`); the commonest give it directly, one staged
+closure cheaper per op (forward over reverse mode runs a forward rule for every op of
+the backward pass).
 
 Conventions at kinks (documented subgradients): ``abs``, ``sign`` and ``relu`` have
 derivative 0 at 0; ``maximum``/``minimum`` give half the cotangent to each argument
@@ -96,12 +98,14 @@ def reciprocal_unless(d, mask):
     return where(mask, 0.0, reciprocal(where(mask, 1.0, d)))
 
 
-def _unary_op(np_fn, math_fn, name, vjp, derivative, saves, scalar, at=0.5, doc=None):
+def _unary_op(np_fn, math_fn, name, vjp, derivative, saves, scalar, at=0.5, doc=None,
+              jvp=None):
     """Register an elementwise primitive of one argument. `derivative` is its textbook
     derivative, a Python expression in x, written independently of the rule `vjp`:
     the docstring's example checks the one against the other at x = `at`. `saves`
     says what `vjp` reads: () nothing, (0,) x, ("ans",) the result. `scalar(x)` gives
-    ``(value, derivative)`` for a Python float (see `Primitive.scalar`)."""
+    ``(value, derivative)`` for a Python float (see `Primitive.scalar`). `jvp`, if
+    given, is the forward rule (else `vjp` applied to the tangent)."""
     doc = (doc or f"Elementwise {name}, differentiable (see numpy.{np_fn.__name__}).") + f"""
 
     d/dx {name}(x) = {derivative}, e.g. at x = {at}:
@@ -111,16 +115,17 @@ def _unary_op(np_fn, math_fn, name, vjp, derivative, saves, scalar, at=0.5, doc=
         >>> math.isclose(rv.grad(rnp.{name})(x), {derivative}, rel_tol=1e-12, abs_tol=1e-15)
         True
     """
-    return builtin(_unary(np_fn, math_fn), name, unary=True, jvp=ELEMENTWISE, vjp=(vjp,),
+    return builtin(_unary(np_fn, math_fn), name, unary=True, vjp=(vjp,),
+                   jvp=ELEMENTWISE if jvp is None else (jvp,), elementwise=True,
                    saves=saves, scalar=scalar, doc=doc)
 
 
 def _binary_op(impl, name, vjp_x, vjp_y, derivatives, saves, scalar, at=(0.5, 1.5),
-               doc=None):
+               doc=None, jvp=None):
     """Register an elementwise primitive of two arguments (broadcasting as NumPy);
     `derivatives` are its textbook partial derivatives in x and y, checked by the
     docstring's example as for `_unary_op`; `scalar(x, y)` gives ``(value, d/dx,
-    d/dy)`` for Python floats."""
+    d/dy)`` for Python floats; `jvp`, if given, the forward rules for x and y."""
     dx, dy = derivatives
     doc = (doc or f"Elementwise {name} of x and y, differentiable (see numpy.{name}).") + f"""
 
@@ -132,8 +137,8 @@ def _binary_op(impl, name, vjp_x, vjp_y, derivatives, saves, scalar, at=(0.5, 1.
         >>> math.isclose(gx, {dx}, abs_tol=1e-15), math.isclose(gy, {dy}, abs_tol=1e-15)
         (True, True)
     """
-    return builtin(impl, name, jvp=ELEMENTWISE, vjp=(vjp_x, vjp_y), saves=saves,
-                   scalar=scalar, doc=doc)
+    return builtin(impl, name, vjp=(vjp_x, vjp_y), jvp=ELEMENTWISE if jvp is None else jvp,
+                   elementwise=True, saves=saves, scalar=scalar, doc=doc)
 
 
 # --- arithmetic --------------------------------------------------------------------
@@ -141,16 +146,19 @@ def _binary_op(impl, name, vjp_x, vjp_y, derivatives, saves, scalar, at=(0.5, 1.
 # Python's operators already act elementwise on floats and arrays alike.
 add = _binary_op(operator.add, "add",
                  lambda ans, x, y: lambda g: g, lambda ans, x, y: lambda g: g,
+                 jvp=(lambda t, ans, x, y: t, lambda t, ans, x, y: t),
                  derivatives=("1.0", "1.0"),
                  saves=(),
                  scalar=lambda x, y: (x + y, 1.0, 1.0))
 subtract = _binary_op(operator.sub, "subtract",
                       lambda ans, x, y: lambda g: g, lambda ans, x, y: lambda g: -g,
+                      jvp=(lambda t, ans, x, y: t, lambda t, ans, x, y: -t),
                       derivatives=("1.0", "-1.0"),
                       saves=(),
                       scalar=lambda x, y: (x - y, 1.0, -1.0))
 multiply = _binary_op(operator.mul, "multiply",
                       lambda ans, x, y: lambda g: g * y, lambda ans, x, y: lambda g: g * x,
+                      jvp=(lambda t, ans, x, y: t * y, lambda t, ans, x, y: t * x),
                       derivatives=("y", "x"),
                       saves=((1,), (0,)),
                       scalar=lambda x, y: (x * y, y, x))
@@ -166,6 +174,7 @@ divide = _binary_op(_binary(np.divide, operator.truediv), "divide",
                     saves=((1,), (1, "ans")),
                     scalar=_divide_scalar)
 negative = _unary_op(np.negative, operator.neg, "negative", lambda ans, x: lambda g: -g,
+                     jvp=lambda t, ans, x: -t,
                      derivative="-1.0",
                      saves=(),
                      scalar=lambda x: (-x, -1.0))
@@ -193,33 +202,29 @@ def _power_scalar(x, y):
     return ans, d_base, d_exponent
 
 
-def _pow_vjp_base(ans, x, y):
-    # y * x**(y-1), but 0 where y == 0 (x**0 is constant, even at x == 0 where
-    # x**(y-1) is infinite) and never through log(x), so x**2 at x < 0 is exact.
-    def vjp(g):
-        yv = value_of(y)
-        if type(yv) is float or type(yv) is int or np.ndim(yv) == 0:
-            # a scalar exponent: decide once, not per entry
-            if yv == 0:
-                return 0.0 * g
-            if yv == 2 and not isinstance(y, Tracer):  # the commonest: 2x, always finite
-                # Doubling is exact, so the order is free: double a plain operand (an op
-                # less on tracers), or else the product (one tracer less held at once).
-                if not isinstance(x, Tracer):
-                    return g * (2.0 * x)
-                return (2.0 * g) * x if not isinstance(g, Tracer) else 2.0 * (g * x)
-            return _scaled(g, y * power(x, y - 1))
-        return _scaled(g, where(y == 0, 0.0, y * power(x, where(y == 0, 1.0, y - 1))))
-    return vjp
+def _pow_times_d_base(g, x, y):
+    """g * y * x**(y-1), but 0 where y == 0 (x**0 is constant, even at x == 0 where
+    x**(y-1) is infinite) and never through log(x), so x**2 at x < 0 is exact."""
+    yv = value_of(y)
+    if type(yv) is float or type(yv) is int or np.ndim(yv) == 0:
+        # a scalar exponent: decide once, not per entry
+        if yv == 0:
+            return 0.0 * g
+        if yv == 2 and not isinstance(y, Tracer):  # the commonest: 2x, always finite
+            # Doubling is exact, so the order is free: double a plain operand (an op
+            # less on tracers), or else the product (one tracer less held at once).
+            if not isinstance(x, Tracer):
+                return g * (2.0 * x)
+            return (2.0 * g) * x if not isinstance(g, Tracer) else 2.0 * (g * x)
+        return _scaled(g, y * power(x, y - 1))
+    return _scaled(g, where(y == 0, 0.0, y * power(x, where(y == 0, 1.0, y - 1))))
 
 
-def _pow_vjp_exponent(ans, x, y):
-    # d(x**y)/dy = x**y * log(x). At x == 0, x**y is flat in y (0 for y > 0), so the
-    # derivative is 0 there; log(0) = -inf must not reach the product.
-    def vjp(g):
-        safe_x = where(x == 0, 1.0, x)
-        return _scaled(g, where(x == 0, 0.0, ans * log(safe_x)))
-    return vjp
+def _pow_times_d_exponent(g, ans, x):
+    """g * x**y * log(x). At x == 0, x**y is flat in y (0 for y > 0), so the
+    derivative is 0 there; log(0) = -inf must not reach the product."""
+    safe_x = where(x == 0, 1.0, x)
+    return _scaled(g, where(x == 0, 0.0, ans * log(safe_x)))
 
 
 def _array_pow(x, y):
@@ -229,7 +234,11 @@ def _array_pow(x, y):
 
 
 _array_pow.__name__ = "power"
-power = _binary_op(_binary(_array_pow, _float_pow), "power", _pow_vjp_base, _pow_vjp_exponent,
+power = _binary_op(_binary(_array_pow, _float_pow), "power",
+                   lambda ans, x, y: lambda g: _pow_times_d_base(g, x, y),
+                   lambda ans, x, y: lambda g: _pow_times_d_exponent(g, ans, x),
+                   jvp=(lambda t, ans, x, y: _pow_times_d_base(t, x, y),
+                        lambda t, ans, x, y: _pow_times_d_exponent(t, ans, x)),
                    derivatives=("y * x ** (y - 1)", "x ** y * math.log(x)"),
                    saves=((0, 1), (0, "ans")),
                    scalar=_power_scalar)
