@@ -161,6 +161,8 @@ def _scalar_output(out, fun, level, holomorphic=False):
     """Check that `fun` returned a scalar (a real one, unless `holomorphic`); return
     its Var (or None for a constant)."""
     v = value_of(out)
+    if type(v) is float or isinstance(v, np.floating):  # the common case: nothing to check
+        return out if isinstance(out, Var) and out._level == level else None
     if isinstance(v, (float, int, complex, np.number)) or (
             isinstance(v, np.ndarray) and v.dtype.kind in "fiuc"):
         if np.shape(v) != ():

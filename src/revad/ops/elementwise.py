@@ -215,7 +215,7 @@ def _pow_times_d_base(g, x, y):
             # less on tracers), or else the product (one tracer less held at once).
             if not isinstance(x, Tracer):
                 return g * (2.0 * x)
-            return (2.0 * g) * x if not isinstance(g, Tracer) else 2.0 * (g * x)
+            return x * (2.0 * g) if not isinstance(g, Tracer) else 2.0 * (g * x)
         return _scaled(g, y * power(x, y - 1))
     return _scaled(g, where(y == 0, 0.0, y * power(x, where(y == 0, 1.0, y - 1))))
 

@@ -12,8 +12,8 @@ from ..core import Tracer, value_of
 from ._registry import MULTILINEAR, builtin
 from .elementwise import absolute, exp, power, reciprocal_unless, sqrt, where
 from .shape import (
-    broadcast_to, concatenate, flip, moveaxis, normalize_axes, python_scalar, ravel, reshape,
-    shape_of, squeeze,
+    broadcast_to, concatenate, flip, moveaxis, ndim_of, normalize_axes, python_scalar, ravel,
+    reshape, shape_of, squeeze,
 )
 
 
@@ -24,15 +24,13 @@ def _kept_shape(shape, axis):
 
 def _spread(g, x, axis, keepdims):
     """The cotangent of a reduction of x, broadcast back to x's shape."""
-    shape = shape_of(x)
-    if not keepdims:
-        g = reshape(g, _kept_shape(shape, axis))
-    return broadcast_to(g, shape)
+    return broadcast_to(_keep(g, x, axis, keepdims), shape_of(x))
 
 
-def _keep(ans, x, axis, keepdims):
-    """The reduction result with reduced axes kept, to broadcast against x."""
-    return ans if keepdims else reshape(ans, _kept_shape(shape_of(x), axis))
+def _keep(y, x, axis, keepdims):
+    """A reduction's result (or cotangent) with the reduced axes kept, to broadcast
+    against x (a 0-d one broadcasts as it is)."""
+    return y if keepdims or not ndim_of(y) else reshape(y, _kept_shape(shape_of(x), axis))
 
 
 def _reduce(np_fn):
