@@ -780,23 +780,25 @@ def binary_recorder(prim):
                 ans = impl(av, bv)
             except ValueError as e:
                 raise _shape_error(prim, (av, bv), e) from None
-        # parents, and what the rules read (a constant copied, see saved_constant)
+        # parents, and what the rules read (a constant array copied, see saved_constant)
         if ta is Var:
             pa = a._node or parent_entry(a)
             sa = av if keep_a else None
         else:
             pa = None
-            sa = saved_constant(av) if keep_a else None
+            sa = None if not keep_a else av if local is not None else saved_constant(av)
         if tb is Var:
             pb = b._node or parent_entry(b)
             sb = bv if keep_b else None
         else:
             pb = None
-            sb = saved_constant(bv) if keep_b else None
+            sb = None if not keep_b else bv if local is not None else saved_constant(bv)
         seq = _next_neg_seq()
         args = (sa, sb)
-        node = (seq, index, args, None, ans if keep_value else kept(ans, False), local, pa, pb)
-        if type(ans) is float and type(av) is not np.ndarray and type(bv) is not np.ndarray:
+        node = (seq, index, args, None, ans if keep_value or local is not None else kept(ans, False),
+                local, pa, pb)
+        if local is not None or (type(ans) is float and type(av) is not np.ndarray
+                                 and type(bv) is not np.ndarray):
             slot = seq & _RING_MASK
             _RING[slot] = node
             _RING_ARGS[slot] = args
