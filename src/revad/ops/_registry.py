@@ -9,7 +9,7 @@ MULTILINEAR = "multilinear"
 
 
 def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, saves=None, nondiff=(),
-            unary=False, doc=None):
+            fresh_cotangents=False, unary=False, doc=None):
     """Register a built-in primitive with its reverse- and forward-mode rules.
 
     `vjp` and `jvp` give one rule per argument. `jvp` may instead be ELEMENTWISE: the
@@ -25,6 +25,11 @@ def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, saves=None, nondiff
     result (None: everything). A recorded node keeps nothing else alive, which is
     what bounds the memory of a long computation's graph.
 
+    `fresh_cotangents`: the VJP rules always return arrays they make, never the
+    cotangent, an argument or a view of one, so the backward pass may add into them in
+    place (a weight read at every step of a loop then costs one gradient-sized array
+    beside the step's contribution, not two beside their sum).
+
     Returns the public function (the primitive is its ``.primitive``): for `unary`
     primitives, those of one argument and no parameters, a faster specialised one.
     """
@@ -37,6 +42,7 @@ def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, saves=None, nondiff
     variadic = isinstance(vjp, RulesByArgnum)
     prim.vjps = vjp if variadic else tuple(vjp)
     prim.saves = None if saves is None else frozenset(saves)
+    prim.fresh_cotangents = fresh_cotangents
     function = unary_function(prim) if unary else _function(prim)
     if jvp == ELEMENTWISE:
         prim.elementwise = True

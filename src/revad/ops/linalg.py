@@ -62,7 +62,7 @@ def _matmul_vjp_b(ans, a, b):
 
 
 matmul = builtin(_matmul_impl, "matmul", vjp=(_matmul_vjp_a, _matmul_vjp_b),
-                 jvp=MULTILINEAR, saves=(0, 1),
+                 jvp=MULTILINEAR, saves=(0, 1), fresh_cotangents=True,
                  batched_jvp=(lambda t, ans, a, b: matmul(t, b), _batched_matmul_b), doc="""
     Matrix product with NumPy's rules for 1-d and stacked (batched) operands.
 
