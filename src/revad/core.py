@@ -101,6 +101,9 @@ class Primitive:
         # that take such a batch, or True where the JVP rules broadcast over it.
         self.batched_jvps = None
         self.elementwise = False
+        # Whether the VJP rules always return arrays they make (never the cotangent,
+        # an argument or a view of one), which the backward pass may then add into.
+        self.fresh_cotangents = False
         # What the VJP rules read: None for everything, else a set of argument
         # positions and possibly "ans". Recording keeps only that (see `kept`).
         self.saves = None

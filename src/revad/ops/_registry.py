@@ -9,7 +9,7 @@ MULTILINEAR = "multilinear"
 
 
 def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, saves=None, nondiff=(),
-            scalar=None, unary=False, doc=None):
+            scalar=None, fresh_cotangents=False, unary=False, doc=None):
     """Register a built-in primitive with its reverse- and forward-mode rules.
 
     `vjp` and `jvp` give one rule per argument. `jvp` may instead be ELEMENTWISE: the
@@ -29,6 +29,11 @@ def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, saves=None, nondiff
     its local derivatives in one call, which a first-order backward pass multiplies
     instead of running the VJP rules. The generated tests check it against them.
 
+    `fresh_cotangents`: the VJP rules always return arrays they make, never the
+    cotangent, an argument or a view of one, so the backward pass may add into them in
+    place (a weight read at every step of a loop then costs one gradient-sized array
+    beside the step's contribution, not two beside their sum).
+
     Returns the public function (the primitive is its ``.primitive``): for `unary`
     primitives, those of one argument and no parameters, a faster specialised one.
     """
@@ -42,6 +47,7 @@ def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, saves=None, nondiff
     prim.vjps = vjp if variadic else tuple(vjp)
     prim.saves = None if saves is None else frozenset(saves)
     prim.scalar = scalar
+    prim.fresh_cotangents = fresh_cotangents
     function = unary_function(prim) if unary else _function(prim)
     if jvp == ELEMENTWISE:
         prim.elementwise = True
