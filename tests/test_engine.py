@@ -134,6 +134,15 @@ def test_backward_frees_the_intermediate_results():
     assert x.grad.shape == (size,)
 
 
+def test_backward_frees_the_graph_under_scalar_ops_on_a_reduction():
+    # The nodes of -loss / 2 hold floats only, but their parents lead to every array.
+    x = rv.Var(np.linspace(0.0, 1.0, 1000))
+    loss, refs = _array_graph(x, n=10)
+    (-loss / 2.0).backward()
+    del loss
+    assert all(r() is None for r in refs)
+
+
 def test_retained_graph_is_freed_when_the_output_is_dropped():
     x = rv.Var(np.linspace(0.0, 1.0, 1000))
     loss, refs = _array_graph(x, n=10)

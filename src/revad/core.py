@@ -19,7 +19,8 @@ nothing. That happens parent-first only if the collector keeps the young nodes i
 creation order, which it does for objects referenced from outside the young
 generation; so nodes of scalar ops also go into a ring buffer (`_RING`, old and
 long-lived) that holds the last few thousand of them. Only nodes holding Python floats
-alone enter the ring, so it never keeps an array alive.
+alone enter the ring; their parents may hold arrays, so a backward pass that frees its
+graph empties the ring (`forget_young`).
 
 ``seq`` is a global creation counter. Every consumer of a value is created after it, so
 popping nodes from a heap ordered by ``-seq`` visits them in reverse topological order;
@@ -581,6 +582,17 @@ def _keep_young(seq, node, args):
     recorders inline this."""
     _RING[seq & _RING_MASK] = node
     _RING_ARGS[seq & _RING_MASK] = args
+
+
+_NO_NODES = (None,) * _RING_SIZE
+
+
+def forget_young():
+    """Empty the ring buffer, for a backward pass that freed its graph. A node in the
+    ring holds floats only, but its parents need not: the scalar loss of an array model
+    is made from a reduction, and through it the ring would keep every node and array of
+    the model alive for thousands of ops more."""
+    _RING[:] = _NO_NODES
 
 
 def kept(value, needed):

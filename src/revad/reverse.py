@@ -16,7 +16,7 @@ from numpy import ndarray
 
 from .core import (
     ARGS, LEAF, LEAVES, PARAMS, PARENTS, PRIMITIVE_TABLE, RELEASED, RETAINED, VALUE, Var,
-    _new_var, value_of,
+    _new_var, forget_young, value_of,
 )
 
 __all__ = ["backward", "backprop", "gradients"]
@@ -141,6 +141,8 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
                 pending = parent
             else:
                 heappush(heap, parent)
+    if not retain_graph:
+        forget_young()
     for node in leaf_nodes:
         var = LEAVES.get(node[0])
         if var is not None:
