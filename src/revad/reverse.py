@@ -18,6 +18,7 @@ from .core import (
     ARGS, LEAF, LEAVES, PARAMS, PARENTS, PRIMITIVE_TABLE, RELEASED, RETAINED, VALUE, Var,
     _new_var, forget_young, value_of,
 )
+from .ops.shape import fit_to, sum_to
 
 __all__ = ["backward", "backprop", "gradients"]
 
@@ -214,12 +215,11 @@ def fit_cotangent(g, target):
     """
     tg = type(g)
     tt = type(target)
-    if tg is float and tt is float:
-        return g
+    if tg is tt and (tg is float or issubclass(tg, np.generic)):
+        return g  # floats, or NumPy scalars of one dtype
     if (tg is np.ndarray and tt is np.ndarray and g.shape == target.shape
             and g.dtype == target.dtype):
         return g
-    from .ops.shape import fit_to, sum_to
     return fit_to(g, target, sum_to)
 
 

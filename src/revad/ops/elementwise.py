@@ -71,6 +71,8 @@ def _scaled(g, d):
     divide with `reciprocal`, which gives inf at 0 for floats as for arrays (Python's
     own division would raise)."""
     out = g * d
+    if type(d) is float and math.isfinite(d):  # a constant factor, as in x / n
+        return out
     if type(out) is float:
         return 0.0 if g == 0 and not math.isfinite(d) else out
     value = value_of(out)
@@ -129,7 +131,8 @@ def _binary_op(impl, name, vjp_x, vjp_y, derivatives, saves, at=(0.5, 1.5), doc=
         >>> math.isclose(gx, {dx}, abs_tol=1e-15), math.isclose(gy, {dy}, abs_tol=1e-15)
         (True, True)
     """
-    return builtin(impl, name, jvp=ELEMENTWISE, vjp=(vjp_x, vjp_y), saves=saves, doc=doc)
+    return builtin(impl, name, jvp=ELEMENTWISE, vjp=(vjp_x, vjp_y), saves=saves, binary=True,
+                   doc=doc)
 
 
 # --- arithmetic --------------------------------------------------------------------
@@ -371,7 +374,7 @@ def _max_share(x, y):
     if type(ties) is bool:
         return 0.5 if ties else float(greater)
     # Ties are rare; skipping their term saves two passes over the arrays.
-    return greater + 0.5 * ties if np.any(ties) else greater
+    return greater + 0.5 * ties if ties.any() else greater
 
 
 maximum = _binary_op(_binary(np.maximum), "maximum",

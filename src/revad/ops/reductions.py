@@ -12,8 +12,8 @@ from ..core import Tracer, value_of
 from ._registry import MULTILINEAR, builtin
 from .elementwise import absolute, exp, power, reciprocal_unless, sqrt, where
 from .shape import (
-    broadcast_to, concatenate, flip, moveaxis, normalize_axes, python_scalar, ravel, reshape,
-    shape_of, squeeze,
+    broadcast_to, concatenate, flip, moveaxis, ndim_of, normalize_axes, python_scalar, ravel,
+    reshape, shape_of, squeeze,
 )
 
 
@@ -24,15 +24,13 @@ def _kept_shape(shape, axis):
 
 def _spread(g, x, axis, keepdims):
     """The cotangent of a reduction of x, broadcast back to x's shape."""
-    shape = shape_of(x)
-    if not keepdims:
-        g = reshape(g, _kept_shape(shape, axis))
-    return broadcast_to(g, shape)
+    return broadcast_to(_keep(g, x, axis, keepdims), shape_of(x))
 
 
-def _keep(ans, x, axis, keepdims):
-    """The reduction result with reduced axes kept, to broadcast against x."""
-    return ans if keepdims else reshape(ans, _kept_shape(shape_of(x), axis))
+def _keep(y, x, axis, keepdims):
+    """A reduction's result (or cotangent) with the reduced axes kept, to broadcast
+    against x (a 0-d one broadcasts as it is)."""
+    return y if keepdims or not ndim_of(y) else reshape(y, _kept_shape(shape_of(x), axis))
 
 
 def _reduce(np_fn):
@@ -99,7 +97,8 @@ def _rules_from_local_derivative(local):
     """The VJP and JVP rules of a reduction whose derivative w.r.t. x is
     ``local(ans, x, axis, keepdims)`` (shaped like x)."""
     def vjp(ans, x, axis=None, keepdims=False):
-        return lambda g: _spread(g, x, axis, keepdims) * local(ans, x, axis, keepdims)
+        # the product with the local derivative, shaped like x, broadcasts g back
+        return lambda g: _keep(g, x, axis, keepdims) * local(ans, x, axis, keepdims)
 
     def jvp(t, ans, x, axis=None, keepdims=False):
         return sum(t * local(ans, x, axis, keepdims), axis, keepdims)
@@ -169,9 +168,11 @@ min = builtin(_reduce(np.min), "min", **_rules_from_local_derivative(_extremum_l
 
 
 def _logsumexp(x, axis=None, keepdims=False):
-    m = np.max(x, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0)
-    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    m = np.maximum.reduce(x, axis=axis, keepdims=True)
+    if not np.isfinite(m).all():  # slices of -inf (or with inf, nan) are not shifted
+        m = np.where(np.isfinite(m), m, 0)
+    out = np.log(np.add.reduce(np.exp(x - m), axis=axis, keepdims=True))
+    out += m
     if not keepdims:
         out = np.squeeze(out, axis=normalize_axes(axis, np.ndim(x)))
     return out[()] if out.ndim == 0 else out  # a scalar, as np.sum gives
