@@ -313,9 +313,11 @@ def _checked_value(value, what="Var value", copy=True):
         return value
     if t is int or t is bool:
         return float(value)
-    if isinstance(value, Tracer):
+    if t is np.ndarray:
+        pass  # straight to the dtype checks below: the ones in between cost more
+    elif isinstance(value, Tracer):
         raise TypeError(f"{what} is already a Var; use .detach() for a constant copy")
-    if isinstance(value, np.generic):
+    elif isinstance(value, np.generic):
         if isinstance(value, np.float64):
             return float(value)
         value = np.asarray(value)

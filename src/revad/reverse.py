@@ -217,9 +217,8 @@ def fit_cotangent(g, target):
     tt = type(target)
     if tg is tt and (tg is float or issubclass(tg, np.generic)):
         return g  # floats, or NumPy scalars of one dtype
-    if (tg is np.ndarray and tt is np.ndarray and g.shape == target.shape
-            and g.dtype == target.dtype):
-        return g
+    if tg is np.ndarray and tt is np.ndarray and g.dtype == target.dtype:
+        return g if g.shape == target.shape else sum_to(g, target.shape)
     return fit_to(g, target, sum_to)
 
 
@@ -233,7 +232,7 @@ def scalar_seed(y, what="backward()"):
         raise ValueError(
             f"{what} on a Var of shape {shape} needs a seed (cotangent) of the same "
             "shape; only a scalar output can be differentiated without one")
-    return np.ones((), np.result_type(v))[()]
+    return np.result_type(v).type(1)
 
 
 def check_seed(y, seed):

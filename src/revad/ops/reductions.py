@@ -33,17 +33,19 @@ def _keep(y, x, axis, keepdims):
     return y if keepdims or not ndim_of(y) else reshape(y, _kept_shape(shape_of(x), axis))
 
 
-def _reduce(np_fn):
+def _reduce(reduce, name):
+    """The forward function of a reduction: `reduce` is a ufunc's own (np.add.reduce
+    for sum: np.sum adds a Python layer of dispatch around it) or has its signature."""
     def impl(x, axis=None, keepdims=False):
         if type(x) is float:
             normalize_axes(axis, 0)
             return x
-        return python_scalar(np_fn(x, axis=axis, keepdims=keepdims))
-    impl.__name__ = np_fn.__name__
+        return python_scalar(reduce(x, axis=axis, keepdims=keepdims))
+    impl.__name__ = name
     return impl
 
 
-sum = builtin(_reduce(np.sum), "sum", jvp=MULTILINEAR,
+sum = builtin(_reduce(np.add.reduce, "sum"), "sum", jvp=MULTILINEAR,
               vjp=(lambda ans, x, axis=None, keepdims=False:
                    lambda g: _spread(g, x, axis, keepdims),),
               batched_jvp=(lambda t, ans, x, axis=None, keepdims=False:
@@ -132,7 +134,8 @@ def _prod_local(ans, x, axis, keepdims):
     return moveaxis(reshape(left * right, moved_shape), last, axes)
 
 
-prod = builtin(_reduce(np.prod), "prod", **_rules_from_local_derivative(_prod_local),
+prod = builtin(_reduce(np.multiply.reduce, "prod"), "prod",
+               **_rules_from_local_derivative(_prod_local),
                doc="""
     Product of entries over the given axes; its gradient is exact at zeros.
 
@@ -148,7 +151,8 @@ def _extremum_local(ans, x, axis, keepdims):
     return hit / np.sum(hit, axis=axis, keepdims=True)
 
 
-max = builtin(_reduce(np.max), "max", **_rules_from_local_derivative(_extremum_local),
+max = builtin(_reduce(np.maximum.reduce, "max"), "max",
+              **_rules_from_local_derivative(_extremum_local),
               doc="""
     Largest entry over the given axes; tied maxima share the gradient evenly.
 
@@ -156,7 +160,8 @@ max = builtin(_reduce(np.max), "max", **_rules_from_local_derivative(_extremum_l
         >>> rv.grad(rv.max)(np.array([1.0, 3.0, 3.0]))
         array([0. , 0.5, 0.5])
     """)
-min = builtin(_reduce(np.min), "min", **_rules_from_local_derivative(_extremum_local),
+min = builtin(_reduce(np.minimum.reduce, "min"), "min",
+              **_rules_from_local_derivative(_extremum_local),
               doc="""
     Smallest entry over the given axes; tied minima share the gradient evenly.
 
@@ -182,7 +187,7 @@ def _logsumexp_local(ans, x, axis, keepdims):
     return exp(x - _keep(ans, x, axis, keepdims))
 
 
-logsumexp = builtin(_reduce(_logsumexp), "logsumexp",
+logsumexp = builtin(_reduce(_logsumexp, "logsumexp"), "logsumexp",
                     **_rules_from_local_derivative(_logsumexp_local),
                     doc="""
     log(sum(exp(x))) over the given axes, computed without overflow.

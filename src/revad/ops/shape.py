@@ -53,6 +53,8 @@ def _sum_to_impl(x, shape):
     if x_shape == shape:
         return x
     lead = len(x_shape) - len(shape)
+    if shape and x_shape[lead:] == shape:  # leading axes only, as for a bias
+        return np.add.reduce(x, axis=tuple(range(lead)))
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and x_shape[lead + i] != 1)
     out = np.add.reduce(x, axis=axes, keepdims=True).reshape(shape)
