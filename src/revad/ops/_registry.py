@@ -104,6 +104,7 @@ _PLAIN = (float, int, np.ndarray)
 def _binary_function(prim):
     """The public function of a two-argument primitive: a Var with a Var, number or
     array goes to the recorder the operators use (cheaper than `bind`)."""
+    impl = prim.impl
     function = _function(prim)
     record = binary_recorder(prim)
 
@@ -112,6 +113,8 @@ def _binary_function(prim):
         ty = type(y)
         if tx is Var and (ty is Var or ty in _PLAIN) or ty is Var and tx in _PLAIN:
             return record(x, y)
+        if tx is np.ndarray and ty is np.ndarray:  # plain values, as rules see them
+            return impl(x, y)
         return function(x, y)
 
     binary.__name__ = binary.__qualname__ = prim.name
