@@ -590,10 +590,10 @@ _NO_NODES = (None,) * _RING_SIZE
 
 
 def forget_young():
-    """Empty the ring buffer, for a backward pass that freed its graph. A node in the
+    """Empty the ring buffer, for a backward pass that frees its graph. A node in the
     ring holds floats only, but its parents need not: the scalar loss of an array model
     is made from a reduction, and through it the ring would keep every node and array of
-    the model alive for thousands of ops more."""
+    the model alive, through the backward pass and thousands of ops more."""
     _RING[:] = _NO_NODES
 
 

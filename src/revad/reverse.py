@@ -61,6 +61,8 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
         for var, _ in roots:
             if not var.is_leaf:
                 var._node = RELEASED
+        # so that each node (and the arrays it saved) goes as soon as it is handled
+        forget_young()
     # Vars whose cotangent is wanted on the way (`keep`) or accumulated into .grad
     # (`retain_grad`), by node seq; None in the common case of neither.
     watched = {}
@@ -142,8 +144,6 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
                 pending = parent
             else:
                 heappush(heap, parent)
-    if not retain_graph:
-        forget_young()
     for node in leaf_nodes:
         var = LEAVES.get(node[0])
         if var is not None:
