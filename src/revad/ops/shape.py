@@ -11,14 +11,19 @@ from ..core import Tracer, rules_by_argnum, value_of
 from ._registry import MULTILINEAR, builtin
 
 
+# Arrays and NumPy scalars answer for themselves: np.shape and np.ndim add a layer of
+# Python dispatch.
+_NUMPY_VALUES = (np.ndarray, np.generic)
+
+
 def shape_of(x):
     v = value_of(x)
-    return v.shape if type(v) is np.ndarray else np.shape(v)
+    return v.shape if isinstance(v, _NUMPY_VALUES) else np.shape(v)
 
 
 def ndim_of(x):
     v = value_of(x)
-    return v.ndim if type(v) is np.ndarray else np.ndim(v)
+    return v.ndim if isinstance(v, _NUMPY_VALUES) else np.ndim(v)
 
 
 def python_scalar(out):
