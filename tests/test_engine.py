@@ -160,6 +160,23 @@ def test_a_weight_read_at_every_step_is_summed_in_place():
     np.testing.assert_array_equal(seed, np.ones(256))
 
 
+def test_backward_frees_each_node_once_handled_under_scalar_ops():
+    # The nodes of -loss / 2 hold floats only, but their parents lead to every array:
+    # by the time the first op's rule runs, the arrays saved by all later ones are gone.
+    first = rv.primitive(lambda x: x * 1.0, name="first")
+    alive = []
+
+    def rule(ans, x):
+        return lambda g: alive.append(any(r() is not None for r in refs)) or g
+
+    rv.defvjp(first, rule)
+    x = rv.Var(np.linspace(0.0, 1.0, 1000))
+    loss, refs = _array_graph(first(x), n=10)
+    loss = -loss / 2.0
+    loss.backward()
+    assert alive == [False]
+
+
 def test_retained_graph_is_freed_when_the_output_is_dropped():
     x = rv.Var(np.linspace(0.0, 1.0, 1000))
     loss, refs = _array_graph(x, n=10)

@@ -22,7 +22,8 @@ nothing. That happens parent-first only if the collector keeps the young nodes i
 creation order, which it does for objects referenced from outside the young
 generation; so nodes of scalar ops also go into a ring buffer (`_RING`, old and
 long-lived) that holds the last few thousand of them, and so do the tuples inside them.
-Only nodes holding Python floats alone enter the ring, so it never keeps an array alive.
+Only nodes holding Python floats alone enter the ring; their parents may hold arrays, so
+a backward pass that frees its graph empties the ring (`forget_young`).
 
 ``seq`` is a global creation counter. Every consumer of a value is created after it, so
 popping nodes from a heap ordered by ``-seq`` visits them in reverse topological order;
@@ -327,9 +328,11 @@ def _checked_value(value, what="Var value", copy=True):
         return value
     if t is int or t is bool:
         return float(value)
-    if isinstance(value, Tracer):
+    if t is np.ndarray:
+        pass  # straight to the dtype checks below: the ones in between cost more
+    elif isinstance(value, Tracer):
         raise TypeError(f"{what} is already a Var; use .detach() for a constant copy")
-    if isinstance(value, np.generic):
+    elif isinstance(value, np.generic):
         if isinstance(value, np.float64):
             return float(value)
         value = np.asarray(value)
@@ -615,6 +618,17 @@ def _keep_young(seq, node, args, local):
     _RING[slot] = node
     _RING_ARGS[slot] = args
     _RING_LOCAL[slot] = local
+
+
+_NO_NODES = (None,) * _RING_SIZE
+
+
+def forget_young():
+    """Empty the ring buffer, for a backward pass that frees its graph. A node in the
+    ring holds floats only, but its parents need not: the scalar loss of an array model
+    is made from a reduction, and through it the ring would keep every node and array of
+    the model alive, through the backward pass and thousands of ops more."""
+    _RING[:] = _NO_NODES
 
 
 def kept(value, needed):

@@ -16,8 +16,9 @@ from numpy import ndarray
 
 from .core import (
     ARGS, LEAF, LEAVES, LOCAL, PARAMS, PARENTS, PRIMITIVE_TABLE, RELEASED, RETAINED, VALUE, Var,
-    _new_var, value_of,
+    _new_var, forget_young, value_of,
 )
+from .ops.shape import fit_to, sum_to
 
 __all__ = ["backward", "backprop", "gradients"]
 
@@ -61,6 +62,8 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
         for var, _ in roots:
             if not var.is_leaf:
                 var._node = RELEASED
+        # so that each node (and the arrays it saved) goes as soon as it is handled
+        forget_young()
     # Vars whose cotangent is wanted on the way (`keep`) or accumulated into .grad
     # (`retain_grad`), by node seq; None in the common case of neither.
     watched = {}
@@ -230,12 +233,10 @@ def fit_cotangent(g, target):
     """
     tg = type(g)
     tt = type(target)
-    if tg is float and tt is float:
-        return g
-    if (tg is np.ndarray and tt is np.ndarray and g.shape == target.shape
-            and g.dtype == target.dtype):
-        return g
-    from .ops.shape import fit_to, sum_to
+    if tg is tt and (tg is float or issubclass(tg, np.generic)):
+        return g  # floats, or NumPy scalars of one dtype
+    if tg is np.ndarray and tt is np.ndarray and g.dtype == target.dtype:
+        return g if g.shape == target.shape else sum_to(g, target.shape)
     return fit_to(g, target, sum_to)
 
 
@@ -249,7 +250,7 @@ def scalar_seed(y, what="backward()"):
         raise ValueError(
             f"{what} on a Var of shape {shape} needs a seed (cotangent) of the same "
             "shape; only a scalar output can be differentiated without one")
-    return np.ones((), np.result_type(v))[()]
+    return np.result_type(v).type(1)
 
 
 def check_seed(y, seed):

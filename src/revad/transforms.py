@@ -76,7 +76,8 @@ def _trace(fun, args, kwargs, argnums, copy=False, tangents=None, batch=0):
         new_args = list(args)
         inputs = []
         for k, (i, (leaves, treedef)) in enumerate(zip(argnums, flat, strict=True)):
-            values = [_primal(x, f"argument {i} of {_name(fun)}", copy) for x in leaves]
+            where = f"argument {i} of {_name(fun)}"
+            values = [_primal(x, where, copy) for x in leaves]
             if tangents is None:
                 boxes = [leaf(v, level) for v in values]
             elif batch:
@@ -161,6 +162,8 @@ def _scalar_output(out, fun, level, holomorphic=False):
     """Check that `fun` returned a scalar (a real one, unless `holomorphic`); return
     its Var (or None for a constant)."""
     v = value_of(out)
+    if type(v) is float or isinstance(v, np.floating):  # the common case: nothing to check
+        return out if isinstance(out, Var) and out._level == level else None
     if isinstance(v, (float, int, complex, np.number)) or (
             isinstance(v, np.ndarray) and v.dtype.kind in "fiuc"):
         if np.shape(v) != ():
