@@ -134,6 +134,49 @@ def test_backward_frees_the_intermediate_results():
     assert x.grad.shape == (size,)
 
 
+def test_a_weight_read_at_every_step_is_summed_in_place():
+    # Every step's contribution to W's gradient is as large as W: the backward pass
+    # holds their running sum and one contribution (the first one becomes the sum),
+    # not two contributions beside a new sum; and it writes into no array of the
+    # caller's.
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((256, 256))
+    xs = rng.standard_normal((20, 256))
+    seed = np.ones(256)
+    before = W.copy(), xs.copy()
+    _, pullback = rv.vjp(lambda W: sum(W @ x for x in xs), W)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        (g,) = pullback(seed)
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_allclose(g, np.outer(seed, xs.sum(axis=0)), rtol=1e-12)
+    assert peak < 2.5 * W.nbytes, peak / W.nbytes
+    np.testing.assert_array_equal(W, before[0])
+    np.testing.assert_array_equal(xs, before[1])
+    np.testing.assert_array_equal(seed, np.ones(256))
+
+
+def test_backward_frees_each_node_once_handled_under_scalar_ops():
+    # The nodes of -loss / 2 hold floats only, but their parents lead to every array:
+    # by the time the first op's rule runs, the arrays saved by all later ones are gone.
+    first = rv.primitive(lambda x: x * 1.0, name="first")
+    alive = []
+
+    def rule(ans, x):
+        return lambda g: alive.append(any(r() is not None for r in refs)) or g
+
+    rv.defvjp(first, rule)
+    x = rv.Var(np.linspace(0.0, 1.0, 1000))
+    loss, refs = _array_graph(first(x), n=10)
+    loss = -loss / 2.0
+    loss.backward()
+    assert alive == [False]
+
+
 def test_retained_graph_is_freed_when_the_output_is_dropped():
     x = rv.Var(np.linspace(0.0, 1.0, 1000))
     loss, refs = _array_graph(x, n=10)

@@ -1,5 +1,6 @@
 """Forward mode, higher-order derivatives, Jacobians and Hessians, custom rules and
 checkpointing (the second issue built on the reverse-mode core)."""
+import gc
 import math
 import tracemalloc
 
@@ -105,6 +106,19 @@ def test_backward_with_create_graph_differentiates_again():
     expected = (6 * 1.5 * math.sin(1.5) + 6 * 1.5 ** 2 * math.cos(1.5)
                 - 1.5 ** 3 * math.sin(1.5))
     assert x.grad == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("terms", [
+    # two plain arrays (terms with constants only) summed first, then a Var
+    lambda W, c, C: rnp.sum(W * c * W) + rnp.sum(W @ C) + rnp.sum(W @ (2.0 * C)),
+    lambda W, c, C: rnp.sum(W * c * W) + rnp.sum(W * C) + rnp.sum(W * (2.0 * C)),
+])
+def test_second_derivative_where_constant_and_variable_contributions_mix(terms):
+    # In the inner backward pass W's gradient is first a plain array the pass may add
+    # into, then a Var of the outer level joins the sum.
+    W, C = np.arange(1.0, 4.0), np.array([1.0, 2.0, 3.0])
+    first = lambda c: rnp.sum(rv.grad(terms)(W, c, C))  # noqa: E731
+    assert rv.grad(first)(1.5) == pytest.approx(2 * W.sum(), rel=1e-14)
 
 
 # --- Jacobians and Hessians ------------------------------------------------------------
@@ -293,6 +307,28 @@ def test_checkpoint_gives_the_same_gradient_with_less_memory():
     g_ckpt, peak_ckpt = peak(checkpointed)
     np.testing.assert_allclose(g_ckpt, g_plain, rtol=1e-12)
     assert peak_ckpt < 0.6 * peak_plain, (peak_ckpt, peak_plain)
+
+
+def test_checkpointed_loop_holds_three_weight_sized_arrays():
+    # At the peak of the backward pass: W's gradient so far, the current block's and
+    # one step's (each as large as W), besides the block inputs and one block's
+    # recomputed steps; no copy of W, no stale sum.
+    rng = np.random.default_rng(4)
+    W = rng.standard_normal((256, 256)) * 0.9 / 16
+    xs = rng.standard_normal((200, 256))
+    xs.flags.writeable = False
+    checkpointed = rv.checkpoint(_block)
+    loss = lambda W: _recurrence(None, W, xs, checkpointed)  # noqa: E731
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        g = rv.grad(loss)(W)
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_allclose(g, rv.grad(lambda W: _recurrence(None, W, xs))(W), rtol=1e-12)
+    assert peak < 4 * W.nbytes, peak / W.nbytes
 
 
 def test_checkpoint_composes_with_higher_order():

@@ -397,6 +397,13 @@ def test_clip_passes_the_gradient_inside_and_at_the_bounds():
     np.testing.assert_array_equal(g, [0.0, 1.0, 1.0, 1.0, 0.0])
 
 
+def test_logsumexp_of_infinite_slices():
+    x = np.array([[-np.inf, -np.inf], [np.inf, 1.0], [1.0, 2.0]])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = rnp.logsumexp(x, axis=1)
+    np.testing.assert_array_equal(out, [-np.inf, np.inf, 2.0 + math.log1p(math.exp(-1.0))])
+
+
 def test_no_overflow_at_large_inputs():
     big = np.array([1000.0, 1000.0])
     assert rnp.logsumexp(big) == pytest.approx(1000.0 + math.log(2.0), rel=1e-15)

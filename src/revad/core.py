@@ -22,7 +22,8 @@ nothing. That happens parent-first only if the collector keeps the young nodes i
 creation order, which it does for objects referenced from outside the young
 generation; so nodes of scalar ops also go into a ring buffer (`_RING`, old and
 long-lived) that holds the last few thousand of them, and so do the tuples inside them.
-Only nodes holding Python floats alone enter the ring, so it never keeps an array alive.
+Only nodes holding Python floats alone enter the ring; their parents may hold arrays, so
+a backward pass that frees its graph empties the ring (`forget_young`).
 
 ``seq`` is a global creation counter. Every consumer of a value is created after it, so
 popping nodes from a heap ordered by ``-seq`` visits them in reverse topological order;
@@ -101,6 +102,9 @@ class Primitive:
         # that take such a batch, or True where the JVP rules broadcast over it.
         self.batched_jvps = None
         self.elementwise = False
+        # Whether the VJP rules always return arrays they make (never the cotangent,
+        # an argument or a view of one), which the backward pass may then add into.
+        self.fresh_cotangents = False
         # What the VJP rules read: None for everything, else a set of argument
         # positions and possibly "ans". Recording keeps only that (see `kept`).
         self.saves = None
@@ -327,9 +331,11 @@ def _checked_value(value, what="Var value", copy=True):
         return value
     if t is int or t is bool:
         return float(value)
-    if isinstance(value, Tracer):
+    if t is np.ndarray:
+        pass  # straight to the dtype checks below: the ones in between cost more
+    elif isinstance(value, Tracer):
         raise TypeError(f"{what} is already a Var; use .detach() for a constant copy")
-    if isinstance(value, np.generic):
+    elif isinstance(value, np.generic):
         if isinstance(value, np.float64):
             return float(value)
         value = np.asarray(value)
@@ -625,6 +631,17 @@ def _keep_young(seq, node, args, local):
     _RING_LOCAL[slot] = local
 
 
+_NO_NODES = (None,) * _RING_SIZE
+
+
+def forget_young():
+    """Empty the ring buffer, for a backward pass that frees its graph. A node in the
+    ring holds floats only, but its parents need not: the scalar loss of an array model
+    is made from a reduction, and through it the ring would keep every node and array of
+    the model alive, through the backward pass and thousands of ops more."""
+    _RING[:] = _NO_NODES
+
+
 def kept(value, needed):
     """What a node keeps of its result: the value itself if its rules need it (or it
     is no array), else a stand-in with its shape and dtype and no memory, enough for
@@ -796,7 +813,7 @@ def binary_recorder(prim):
                 ans = impl(av, bv)
             except ValueError as e:
                 raise _shape_error(prim, (av, bv), e) from None
-        # parents, and what the rules read (a constant copied, see saved_constant)
+        # parents, and what the rules read (a constant array copied, see saved_constant)
         if by_arg is None or ta is tb:
             ka, kb, kv = keep_a, keep_b, keep_value
         else:
@@ -806,17 +823,19 @@ def binary_recorder(prim):
             sa = av if ka else None
         else:
             pa = None
-            sa = saved_constant(av) if ka else None
+            sa = None if not ka else av if local is not None else saved_constant(av)
         if tb is Var:
             pb = b._node or parent_entry(b)
             sb = bv if kb else None
         else:
             pb = None
-            sb = saved_constant(bv) if kb else None
+            sb = None if not kb else bv if local is not None else saved_constant(bv)
         seq = _next_neg_seq()
         args = (sa, sb)
-        node = (seq, index, args, None, ans if kv else kept(ans, False), local, pa, pb)
-        if type(ans) is float and type(av) is not np.ndarray and type(bv) is not np.ndarray:
+        node = (seq, index, args, None, ans if kv or local is not None else kept(ans, False),
+                local, pa, pb)
+        if local is not None or (type(ans) is float and type(av) is not np.ndarray
+                                 and type(bv) is not np.ndarray):
             slot = seq & _RING_MASK
             _RING[slot] = node
             _RING_ARGS[slot] = args

@@ -16,7 +16,7 @@ from numpy import ndarray
 
 from .core import (
     ARGS, LEAF, LEAVES, LOCAL, PARAMS, PARENTS, PRIMITIVE_TABLE, RELEASED, RETAINED, VALUE, Var,
-    _new_var, value_of,
+    _new_var, forget_young, value_of,
 )
 from .ops.shape import fit_to, sum_to
 
@@ -35,8 +35,9 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
     """
     retain_graph = retain_graph or create_graph
     cts = {}  # cotangents by node seq
-    # Sums this pass made itself: nobody else holds them, so more is added in place.
-    # (A rule's own result may be shared: add hands the same array to both parents.)
+    # Sums this pass made itself, and results of rules that always make a new array
+    # (`Primitive.fresh_cotangents`): nobody else holds them, so more is added in
+    # place. (Another rule's result may be shared: add hands one array to both parents.)
     owned = set()
     heap = []
     leaf_nodes = []
@@ -61,6 +62,8 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
         for var, _ in roots:
             if not var.is_leaf:
                 var._node = RELEASED
+        # so that each node (and the arrays it saved) goes as soon as it is handled
+        forget_young()
     # Vars whose cotangent is wanted on the way (`keep`) or accumulated into .grad
     # (`retain_grad`), by node seq; None in the common case of neither.
     watched = {}
@@ -129,14 +132,22 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
             pkey = parent[0]
             old = cts.get(pkey)
             if old is not None:
-                if pkey in owned:
-                    old += gi  # an array this pass made: add in place, no new one
-                else:
+                if pkey not in owned:
                     cts[pkey] = old + gi
                     if type(old) is ndarray and type(gi) is ndarray:
                         owned.add(pkey)
+                elif type(gi) is ndarray:
+                    old += gi  # an array this pass made: add in place, no new one
+                else:  # a Var joins the sum (higher order): the sum is no array of ours
+                    cts[pkey] = old + gi
+                    owned.discard(pkey)
+                # Let go of both before the next rules run: one of them may be a
+                # checkpointed block's whole backward pass.
+                old = gi = None
                 continue
             cts[pkey] = gi
+            if type(gi) is ndarray and prim.fresh_cotangents and gi.flags.writeable:
+                owned.add(pkey)  # the rule made it for this pass: more is added in place
             if parent[1] < 0:
                 if parent[1] != LEAF:
                     raise _released_error()
@@ -159,8 +170,8 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
     if fill_grad:
         for var, g in reached.items():
             # One array may reach several leaves (x + y), or be the caller's seed: a
-            # first .grad gets a copy, unless this pass made the array (a sum); a later
-            # one is a new array anyway (old + g).
+            # first .grad gets a copy, unless this pass owns the array (see `owned`); a
+            # later one is a new array anyway (old + g).
             node = var._node
             if (type(g) is np.ndarray and var.grad is None
                     and not (node is not None and node[0] in owned)):
@@ -222,11 +233,10 @@ def fit_cotangent(g, target):
     """
     tg = type(g)
     tt = type(target)
-    if tg is float and tt is float:
-        return g
-    if (tg is np.ndarray and tt is np.ndarray and g.shape == target.shape
-            and g.dtype == target.dtype):
-        return g
+    if tg is tt and (tg is float or issubclass(tg, np.generic)):
+        return g  # floats, or NumPy scalars of one dtype
+    if tg is np.ndarray and tt is np.ndarray and g.dtype == target.dtype:
+        return g if g.shape == target.shape else sum_to(g, target.shape)
     return fit_to(g, target, sum_to)
 
 
@@ -240,7 +250,7 @@ def scalar_seed(y, what="backward()"):
         raise ValueError(
             f"{what} on a Var of shape {shape} needs a seed (cotangent) of the same "
             "shape; only a scalar output can be differentiated without one")
-    return np.ones((), np.result_type(v))[()]
+    return np.result_type(v).type(1)
 
 
 def check_seed(y, seed):

@@ -76,7 +76,8 @@ def _trace(fun, args, kwargs, argnums, copy=False, tangents=None, batch=0):
         new_args = list(args)
         inputs = []
         for k, (i, (leaves, treedef)) in enumerate(zip(argnums, flat, strict=True)):
-            values = [_primal(x, f"argument {i} of {_name(fun)}", copy) for x in leaves]
+            where = f"argument {i} of {_name(fun)}"
+            values = [_primal(x, where, copy) for x in leaves]
             if tangents is None:
                 boxes = [leaf(v, level) for v in values]
             elif batch:

@@ -1,5 +1,10 @@
 """The table of revad's built-in primitives, read by tests and docs."""
-from ..core import Primitive, RulesByArgnum, Tracer, bind, rules_by_argnum, unary_function
+import numpy as np
+
+from ..core import (
+    Primitive, RulesByArgnum, Tracer, Var, binary_recorder, bind, rules_by_argnum,
+    unary_function,
+)
 
 PRIMITIVES: dict[str, Primitive] = {}
 
@@ -9,7 +14,8 @@ MULTILINEAR = "multilinear"
 
 
 def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, saves=None, nondiff=(),
-            scalar=None, unary=False, elementwise=False, doc=None):
+            scalar=None, fresh_cotangents=False, unary=False, binary=False, elementwise=False,
+            doc=None):
     """Register a built-in primitive with its reverse- and forward-mode rules.
 
     `vjp` and `jvp` give one rule per argument. `jvp` may instead be ELEMENTWISE: the
@@ -33,8 +39,14 @@ def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, saves=None, nondiff
     its local derivatives in one call, which a first-order backward pass multiplies
     instead of running the VJP rules. The generated tests check it against them.
 
+    `fresh_cotangents`: the VJP rules always return arrays they make, never the
+    cotangent, an argument or a view of one, so the backward pass may add into them in
+    place (a weight read at every step of a loop then costs one gradient-sized array
+    beside the step's contribution, not two beside their sum).
+
     Returns the public function (the primitive is its ``.primitive``): for `unary`
-    primitives, those of one argument and no parameters, a faster specialised one.
+    and `binary` primitives, those of one or two arguments and no parameters, a faster
+    specialised one.
     """
     prim = Primitive(impl, name=name, nondiff=nondiff)
     if name in PRIMITIVES:
@@ -50,7 +62,9 @@ def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, saves=None, nondiff
     else:
         prim.saves = None if saves is None else frozenset(saves)
     prim.scalar = scalar
-    function = unary_function(prim) if unary else _function(prim)
+    prim.fresh_cotangents = fresh_cotangents
+    function = (unary_function(prim) if unary else _binary_function(prim) if binary
+                else _function(prim))
     prim.elementwise = elementwise or jvp == ELEMENTWISE
     if jvp == ELEMENTWISE:
         jvp = tuple(None if rule is None else _jvp_from_vjp(rule) for rule in vjp)
@@ -102,4 +116,29 @@ def _function(prim):
     function.__doc__ = prim.__doc__
     function.primitive = prim
     return function
+
+
+_PLAIN = (float, int, np.ndarray)
+
+
+def _binary_function(prim):
+    """The public function of a two-argument primitive: a Var with a Var, number or
+    array goes to the recorder the operators use (cheaper than `bind`)."""
+    impl = prim.impl
+    function = _function(prim)
+    record = binary_recorder(prim)
+
+    def binary(x, y):
+        tx = type(x)
+        ty = type(y)
+        if tx is Var and (ty is Var or ty in _PLAIN) or ty is Var and tx in _PLAIN:
+            return record(x, y)
+        if tx is np.ndarray and ty is np.ndarray:  # plain values, as rules see them
+            return impl(x, y)
+        return function(x, y)
+
+    binary.__name__ = binary.__qualname__ = prim.name
+    binary.__doc__ = prim.__doc__
+    binary.primitive = prim
+    return binary
 

@@ -73,6 +73,8 @@ def _scaled(g, d):
     divide with `reciprocal`, which gives inf at 0 for floats as for arrays (Python's
     own division would raise)."""
     out = g * d
+    if type(d) is float and math.isfinite(d):  # a constant factor, as in x / n
+        return out
     if type(out) is float:
         return 0.0 if g == 0 and not math.isfinite(d) else out
     value = value_of(out)
@@ -138,7 +140,7 @@ def _binary_op(impl, name, vjp_x, vjp_y, derivatives, saves, scalar, at=(0.5, 1.
         (True, True)
     """
     return builtin(impl, name, vjp=(vjp_x, vjp_y), jvp=ELEMENTWISE if jvp is None else jvp,
-                   elementwise=True, saves=saves, scalar=scalar, doc=doc)
+                   elementwise=True, saves=saves, binary=True, scalar=scalar, doc=doc)
 
 
 # --- arithmetic --------------------------------------------------------------------
@@ -518,7 +520,7 @@ def _max_share(x, y):
     if type(ties) is bool:
         return 0.5 if ties else float(greater)
     # Ties are rare; skipping their term saves two passes over the arrays.
-    return greater + 0.5 * ties if np.any(ties) else greater
+    return greater + 0.5 * ties if ties.any() else greater
 
 
 def _maximum_scalar(x, y):

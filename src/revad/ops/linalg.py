@@ -41,9 +41,12 @@ def _as_operand_shape(grad, operand, as_matrix):
 
 def _matmul_vjp_a(ans, a, b):
     def vjp(g):
+        if ndim_of(a) >= 2 and ndim_of(b) >= 2:  # the common case, nothing to promote
+            return matmul(g, swapaxes(b, -1, -2))
         if ndim_of(b) == 1 and ndim_of(a) >= 2:
-            # an outer product: broadcasting beats a matmul with an inner size of 1
-            return reshape(g, shape_of(g) + (1,)) * b
+            # An outer product: einsum beats a matmul with an inner size of 1, and
+            # unlike a broadcast product needs no buffers beside the result.
+            return einsum("...i,j->...ij", g, b)
         a2, b2, g2 = _as_matrices(a, b, g)
         ga = matmul(g2, swapaxes(b2, -1, -2))
         return _as_operand_shape(ga, a, (1, shape_of(a)[-1]))
@@ -52,8 +55,10 @@ def _matmul_vjp_a(ans, a, b):
 
 def _matmul_vjp_b(ans, a, b):
     def vjp(g):
+        if ndim_of(a) >= 2 and ndim_of(b) >= 2:
+            return matmul(swapaxes(a, -1, -2), g)
         if ndim_of(a) == 1 and ndim_of(b) >= 2:
-            return reshape(a, (-1, 1)) * reshape(g, shape_of(g)[:-1] + (1,) + shape_of(g)[-1:])
+            return einsum("i,...j->...ij", a, g)
         a2, b2, g2 = _as_matrices(a, b, g)
         gb = matmul(swapaxes(a2, -1, -2), g2)
         return _as_operand_shape(gb, b, (shape_of(b)[0], 1))
@@ -61,7 +66,7 @@ def _matmul_vjp_b(ans, a, b):
 
 
 matmul = builtin(_matmul_impl, "matmul", vjp=(_matmul_vjp_a, _matmul_vjp_b),
-                 jvp=MULTILINEAR, saves=(0, 1),
+                 jvp=MULTILINEAR, saves=(0, 1), fresh_cotangents=True, binary=True,
                  batched_jvp=(lambda t, ans, a, b: matmul(t, b), _batched_matmul_b), doc="""
     Matrix product with NumPy's rules for 1-d and stacked (batched) operands.
 

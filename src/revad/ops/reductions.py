@@ -33,17 +33,19 @@ def _keep(y, x, axis, keepdims):
     return y if keepdims or not ndim_of(y) else reshape(y, _kept_shape(shape_of(x), axis))
 
 
-def _reduce(np_fn):
+def _reduce(reduce, name):
+    """The forward function of a reduction: `reduce` is a ufunc's own (np.add.reduce
+    for sum: np.sum adds a Python layer of dispatch around it) or has its signature."""
     def impl(x, axis=None, keepdims=False):
         if type(x) is float:
             normalize_axes(axis, 0)
             return x
-        return python_scalar(np_fn(x, axis=axis, keepdims=keepdims))
-    impl.__name__ = np_fn.__name__
+        return python_scalar(reduce(x, axis=axis, keepdims=keepdims))
+    impl.__name__ = name
     return impl
 
 
-sum = builtin(_reduce(np.sum), "sum", jvp=MULTILINEAR,
+sum = builtin(_reduce(np.add.reduce, "sum"), "sum", jvp=MULTILINEAR,
               vjp=(lambda ans, x, axis=None, keepdims=False:
                    lambda g: _spread(g, x, axis, keepdims),),
               batched_jvp=(lambda t, ans, x, axis=None, keepdims=False:
@@ -97,7 +99,8 @@ def _rules_from_local_derivative(local):
     """The VJP and JVP rules of a reduction whose derivative w.r.t. x is
     ``local(ans, x, axis, keepdims)`` (shaped like x)."""
     def vjp(ans, x, axis=None, keepdims=False):
-        return lambda g: _spread(g, x, axis, keepdims) * local(ans, x, axis, keepdims)
+        # the product with the local derivative, shaped like x, broadcasts g back
+        return lambda g: _keep(g, x, axis, keepdims) * local(ans, x, axis, keepdims)
 
     def jvp(t, ans, x, axis=None, keepdims=False):
         return sum(t * local(ans, x, axis, keepdims), axis, keepdims)
@@ -131,7 +134,8 @@ def _prod_local(ans, x, axis, keepdims):
     return moveaxis(reshape(left * right, moved_shape), last, axes)
 
 
-prod = builtin(_reduce(np.prod), "prod", **_rules_from_local_derivative(_prod_local),
+prod = builtin(_reduce(np.multiply.reduce, "prod"), "prod",
+               **_rules_from_local_derivative(_prod_local),
                doc="""
     Product of entries over the given axes; its gradient is exact at zeros.
 
@@ -147,7 +151,8 @@ def _extremum_local(ans, x, axis, keepdims):
     return hit / np.sum(hit, axis=axis, keepdims=True)
 
 
-max = builtin(_reduce(np.max), "max", **_rules_from_local_derivative(_extremum_local),
+max = builtin(_reduce(np.maximum.reduce, "max"), "max",
+              **_rules_from_local_derivative(_extremum_local),
               doc="""
     Largest entry over the given axes; tied maxima share the gradient evenly.
 
@@ -155,7 +160,8 @@ max = builtin(_reduce(np.max), "max", **_rules_from_local_derivative(_extremum_l
         >>> rv.grad(rv.max)(np.array([1.0, 3.0, 3.0]))
         array([0. , 0.5, 0.5])
     """)
-min = builtin(_reduce(np.min), "min", **_rules_from_local_derivative(_extremum_local),
+min = builtin(_reduce(np.minimum.reduce, "min"), "min",
+              **_rules_from_local_derivative(_extremum_local),
               doc="""
     Smallest entry over the given axes; tied minima share the gradient evenly.
 
@@ -167,9 +173,11 @@ min = builtin(_reduce(np.min), "min", **_rules_from_local_derivative(_extremum_l
 
 
 def _logsumexp(x, axis=None, keepdims=False):
-    m = np.max(x, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0)
-    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    m = np.maximum.reduce(x, axis=axis, keepdims=True)
+    if not np.isfinite(m).all():  # slices of -inf (or with inf, nan) are not shifted
+        m = np.where(np.isfinite(m), m, 0)
+    out = np.log(np.add.reduce(np.exp(x - m), axis=axis, keepdims=True))
+    out += m
     if not keepdims:
         out = np.squeeze(out, axis=normalize_axes(axis, np.ndim(x)))
     return out[()] if out.ndim == 0 else out  # a scalar, as np.sum gives
@@ -179,7 +187,7 @@ def _logsumexp_local(ans, x, axis, keepdims):
     return exp(x - _keep(ans, x, axis, keepdims))
 
 
-logsumexp = builtin(_reduce(_logsumexp), "logsumexp",
+logsumexp = builtin(_reduce(_logsumexp, "logsumexp"), "logsumexp",
                     **_rules_from_local_derivative(_logsumexp_local),
                     doc="""
     log(sum(exp(x))) over the given axes, computed without overflow.

@@ -11,12 +11,19 @@ from ..core import Tracer, rules_by_argnum, value_of
 from ._registry import MULTILINEAR, builtin
 
 
+# Arrays and NumPy scalars answer for themselves: np.shape and np.ndim add a layer of
+# Python dispatch.
+_NUMPY_VALUES = (np.ndarray, np.generic)
+
+
 def shape_of(x):
-    return np.shape(value_of(x))
+    v = value_of(x)
+    return v.shape if isinstance(v, _NUMPY_VALUES) else np.shape(v)
 
 
 def ndim_of(x):
-    return np.ndim(value_of(x))
+    v = value_of(x)
+    return v.ndim if isinstance(v, _NUMPY_VALUES) else np.ndim(v)
 
 
 def python_scalar(out):
@@ -47,13 +54,15 @@ def normalize_axes(axis, ndim):
 
 def _sum_to_impl(x, shape):
     shape = tuple(shape)
-    if np.shape(x) == shape:
+    x_shape = np.shape(x)
+    if x_shape == shape:
         return x
-    lead = np.ndim(x) - len(shape)
+    lead = len(x_shape) - len(shape)
+    if shape and x_shape[lead:] == shape:  # leading axes only, as for a bias
+        return np.add.reduce(x, axis=tuple(range(lead)))
     axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and np.shape(x)[lead + i] != 1)
-    out = np.sum(x, axis=axes, keepdims=True)
-    out = out.reshape(shape)
+        lead + i for i, n in enumerate(shape) if n == 1 and x_shape[lead + i] != 1)
+    out = np.add.reduce(x, axis=axes, keepdims=True).reshape(shape)
     return float(out) if shape == () and out.dtype == np.float64 else out
 
 
@@ -160,6 +169,8 @@ def fit_to(x, target, fix_shape):
     if np.shape(xv) != shape:
         x = fix_shape(x, shape)
         xv = value_of(x)
+    if type(xv) is np.ndarray and type(tv) is np.ndarray and xv.dtype == tv.dtype:
+        return x
     if np.iscomplexobj(xv) and not np.iscomplexobj(tv):
         # a real value's derivative is the real part (the pairing is Re(a * b))
         from .complex import real
@@ -219,6 +230,8 @@ def swapaxes(x, axis1, axis2):
         >>> rv.swapaxes(np.ones((2, 3)), 0, 1).shape
         (3, 2)
     """
+    if type(x) is np.ndarray:  # a constant, or a value in a rule: no derivative to record
+        return x.swapaxes(axis1, axis2)
     perm = list(range(ndim_of(x)))
     perm[axis1], perm[axis2] = perm[axis2], perm[axis1]
     return transpose(x, tuple(perm))
