@@ -89,7 +89,7 @@ class Primitive:
     """
 
     __slots__ = ("name", "impl", "vjps", "jvps", "batched_jvps", "elementwise", "nondiff",
-                 "index", "scalar", "__dict__")
+                 "index", "scalar", "saves", "saves_by_arg", "fresh_cotangents", "__dict__")
 
     def __init__(self, impl, name=None, nondiff=()):
         self.impl = impl
@@ -647,9 +647,9 @@ def kept(value, needed):
     is no array), else a stand-in with its shape and dtype and no memory, enough for
     its consumers to shape their cotangents. The same holds for an array under tracers
     of lower levels (a Dual's value and tangent, in forward over reverse mode)."""
-    if needed or type(value) is float:
+    if needed:
         return value
-    plain = value_of(value)
+    plain = value if type(value) is np.ndarray else value_of(value)
     if type(plain) is not np.ndarray:
         return value
     return _stand_in(plain.shape, plain.dtype)
