@@ -10,9 +10,10 @@ a constant. ``local`` is None, except for an op on Python floats whose primitive
 scalar rule (`Primitive.scalar`): then it is ``(result, d result/d arg 0, ...)``, the
 local derivatives computed with the result, so that a first-order backward pass
 multiplies floats instead of running the staged rules. A leaf Var gets a node of its
-own (primitive index LEAF, no parents) the first time it is used. Nodes point only from child to parent, so a graph has no cycles
-and is freed by reference counting alone; handles of intermediate results die as soon
-as the user drops them, and the graph lives on in the nodes.
+own (primitive index LEAF, no parents) the first time it is used. Nodes point only from
+child to parent, so a graph has no cycles and is freed by reference counting alone;
+handles of intermediate results die as soon as the user drops them, and the graph lives
+on in the nodes.
 
 Why tuples: Python's cyclic garbage collector walks every live container it tracks at
 each of its full passes, so a graph of a million Python objects (even an acyclic one)
@@ -113,7 +114,10 @@ class Primitive:
         self.saves_by_arg = None
         # For Python floats: ``scalar(*args)`` returns ``(value, d value/d arg 0, ...)``
         # computed with `math`, or raises one of SCALAR_ERRORS where only the general
-        # path (NumPy's inf/nan and warnings, the staged rules) gives the answer.
+        # path (NumPy's inf/nan and warnings, the staged rules) gives the answer: the
+        # backward pass multiplies a cotangent by these derivatives as they are, so a
+        # rule with another convention (`_scaled`: 0 where the cotangent is 0) must
+        # raise where its derivative is not finite.
         self.scalar = None
         self.nondiff = frozenset(nondiff)
         self.__doc__ = impl.__doc__
@@ -635,7 +639,8 @@ _NO_NODES = (None,) * _RING_SIZE
 
 
 def forget_young():
-    """Empty the ring buffer, for a backward pass that frees its graph. A node in the
+    """Empty the ring buffer of nodes, for a backward pass that frees its graph (the
+    rings of argument and derivative tuples hold floats only). A node in the
     ring holds floats only, but its parents need not: the scalar loss of an array model
     is made from a reduction, and through it the ring would keep every node and array of
     the model alive, through the backward pass and thousands of ops more."""

@@ -47,15 +47,12 @@ _BINARY = {
     "add": ew.add, "sub": ew.subtract, "mul": ew.multiply, "truediv": ew.divide,
     "pow": ew.power, "matmul": linalg.matmul,
 }
-# Addition and multiplication commute (in floating point too), so for them the
-# reflected operator is the operator itself, one call cheaper.
-_COMMUTATIVE = {"add", "mul"}
 for _name, _function in _BINARY.items():
     setattr(Tracer, f"__{_name}__", _generic_operator(_function))
     setattr(Tracer, f"__r{_name}__", _generic_reflected(_function))
     _record = binary_recorder(_function.primitive)
     setattr(Var, f"__{_name}__", _record)
-    setattr(Var, f"__r{_name}__", _record if _name in _COMMUTATIVE else _reflected(_record))
+    setattr(Var, f"__r{_name}__", _reflected(_record))
 
 
 def _dual_operator(function, reflected):

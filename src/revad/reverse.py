@@ -108,8 +108,7 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
             if parent is None:
                 continue
             if local is not None:
-                # 0 where g is 0, even if the derivative is inf or nan (see _scaled)
-                gi = g * local[k - LOCAL] if g else 0.0
+                gi = g * local[k - LOCAL]
             else:
                 try:
                     rule = rules[k - PARENTS]
@@ -146,7 +145,8 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
                 old = gi = None
                 continue
             cts[pkey] = gi
-            if type(gi) is ndarray and prim.fresh_cotangents and gi.flags.writeable:
+            if (local is None and type(gi) is ndarray and prim.fresh_cotangents
+                    and gi.flags.writeable):
                 owned.add(pkey)  # the rule made it for this pass: more is added in place
             if parent[1] < 0:
                 if parent[1] != LEAF:

@@ -21,11 +21,10 @@ import operator
 
 import numpy as np
 
-from ..core import Tracer, value_of
+from ..core import SCALAR_ERRORS, Tracer, value_of
 from ._registry import ELEMENTWISE, builtin
 from .complex import conj
 
-_MATH_ERRORS = (ValueError, OverflowError, ZeroDivisionError)
 _PYTHON_NUMBERS = (float, int)
 
 
@@ -36,7 +35,7 @@ def _unary(np_fn, math_fn):
             x = float(x)
             try:
                 return math_fn(x)
-            except _MATH_ERRORS:
+            except SCALAR_ERRORS:
                 return float(np_fn(x))
         return np_fn(x)
     impl.__name__ = np_fn.__name__
@@ -52,7 +51,7 @@ def _binary(np_fn, float_fn=None):
             if float_fn is not None:
                 try:
                     return float(float_fn(float(x), float(y)))
-                except _MATH_ERRORS:
+                except SCALAR_ERRORS:
                     pass
             return float(np_fn(np.float64(x), np.float64(y)))
         return np_fn(x, y)
@@ -82,6 +81,19 @@ def _scaled(g, d):
         return out
     masked = (value_of(g) == 0) & ~np.isfinite(value_of(d))
     return where(masked, 0.0, out) if np.any(masked) else out
+
+
+def _finite_derivatives(scalar):
+    """The scalar rule of a primitive whose VJP rules use `_scaled`, which sends 0 where
+    the cotangent is 0 even through an infinite derivative: where a derivative is not
+    finite, the rule raises and the general path applies that convention."""
+    def rule(*args):
+        local = scalar(*args)
+        for derivative in local[1:]:
+            if not math.isfinite(derivative):
+                raise ValueError("derivative not finite")
+        return local
+    return rule
 
 
 def conj_sign(x):
@@ -174,7 +186,7 @@ divide = _binary_op(_binary(np.divide, operator.truediv), "divide",
                     lambda ans, x, y: lambda g: _scaled(-g, ans * reciprocal(y)),
                     derivatives=("1 / y", "-x / y ** 2"),
                     saves=((1,), (1, "ans")),
-                    scalar=_divide_scalar)
+                    scalar=_finite_derivatives(_divide_scalar))
 negative = _unary_op(np.negative, operator.neg, "negative", lambda ans, x: lambda g: -g,
                      jvp=lambda t, ans, x: -t,
                      derivative="-1.0",
@@ -199,7 +211,8 @@ def _power_scalar(x, y):
         d_base = 2.0 * x
     else:
         d_base = y * x ** (y - 1)
-    # log(x) only where it is real; the rule gives nan for x < 0 (no real x**y nearby)
+    # log(x) only where it is real: for x < 0 (no real x**y nearby) the rule's nan is
+    # not finite, and the general path takes over
     d_exponent = ans * math.log(x) if x > 0 else 0.0 if x == 0 else math.nan
     return ans, d_base, d_exponent
 
@@ -212,12 +225,17 @@ def _pow_times_d_base(g, x, y):
         # a scalar exponent: decide once, not per entry
         if yv == 0:
             return 0.0 * g
-        if yv == 2 and not isinstance(y, Tracer):  # the commonest: 2x, always finite
-            # Doubling is exact, so the order is free: double a plain operand (an op
-            # less on tracers), or else the product (one tracer less held at once).
+        if yv == 2 and not isinstance(y, Tracer):
+            # The commonest: 2x, finite for finite x (an infinite x with a zero
+            # cotangent gives nan, as x * x does, but for a Python float, which keeps
+            # `_scaled`'s 0 like its scalar rule). Doubling is exact, so the order is
+            # free: double a plain operand (an op less on tracers), or else the
+            # product (one tracer less held at once).
+            if type(x) is float and type(g) is float:
+                return _scaled(g, 2.0 * x)
             if not isinstance(x, Tracer):
                 if type(g) is np.ndarray and type(x) is np.ndarray and g.shape == x.shape and (
-                        g.dtype == x.dtype):
+                        g.dtype == x.dtype and g.dtype.kind in "fc"):
                     out = g * x  # a new array of plain values: doubled in place, one less
                     out *= 2.0
                     return out
@@ -248,7 +266,7 @@ power = _binary_op(_binary(_array_pow, _float_pow), "power",
                         lambda t, ans, x, y: _pow_times_d_exponent(t, ans, x)),
                    derivatives=("y * x ** (y - 1)", "x ** y * math.log(x)"),
                    saves=((0, 1), (0, "ans")),
-                   scalar=_power_scalar)
+                   scalar=_finite_derivatives(_power_scalar))
 
 def _reciprocal_scalar(x):
     ans = 1.0 / x
@@ -268,7 +286,7 @@ reciprocal = _unary_op(np.reciprocal, lambda x: 1.0 / x, "reciprocal",
                        lambda ans, x: lambda g: _scaled(-g, ans * ans),
                        derivative="-1 / x ** 2",
                        saves=("ans",),
-                       scalar=_reciprocal_scalar)
+                       scalar=_finite_derivatives(_reciprocal_scalar))
 absolute = _unary_op(np.absolute, abs, "absolute",
                      lambda ans, x: lambda g: g * conj_sign(x),
                      derivative="-1.0", at=-0.5,
@@ -322,12 +340,12 @@ sqrt = _unary_op(np.sqrt, math.sqrt, "sqrt",
                  lambda ans, x: lambda g: _scaled(g, 0.5 * reciprocal(ans)),
                  derivative="0.5 / math.sqrt(x)",
                  saves=("ans",),
-                 scalar=_sqrt_scalar)
+                 scalar=_finite_derivatives(_sqrt_scalar))
 cbrt = _unary_op(np.cbrt, _float_cbrt, "cbrt",
                  lambda ans, x: lambda g: _scaled(g, reciprocal(3.0 * ans * ans)),
                  derivative="1 / (3 * x ** (2 / 3))",
                  saves=("ans",),
-                 scalar=_cbrt_scalar)
+                 scalar=_finite_derivatives(_cbrt_scalar))
 exp = _unary_op(np.exp, math.exp, "exp", lambda ans, x: lambda g: g * ans,
                 derivative="math.exp(x)",
                 saves=("ans",),
@@ -339,22 +357,24 @@ expm1 = _unary_op(np.expm1, math.expm1, "expm1", lambda ans, x: lambda g: g * (a
 log = _unary_op(np.log, math.log, "log", lambda ans, x: lambda g: _scaled(g, reciprocal(x)),
                 derivative="1 / x",
                 saves=(0,),
-                scalar=lambda x: (math.log(x), 1.0 / x))
+                scalar=_finite_derivatives(lambda x: (math.log(x), 1.0 / x)))
 log1p = _unary_op(np.log1p, math.log1p, "log1p",
                   lambda ans, x: lambda g: _scaled(g, reciprocal(1.0 + x)),
                   derivative="1 / (1 + x)",
                   saves=(0,),
-                  scalar=lambda x: (math.log1p(x), 1.0 / (1.0 + x)))
+                  scalar=_finite_derivatives(lambda x: (math.log1p(x), 1.0 / (1.0 + x))))
 log2 = _unary_op(np.log2, math.log2, "log2",
                  lambda ans, x: lambda g: _scaled(g, reciprocal(x * math.log(2.0))),
                  derivative="1 / (x * math.log(2))",
                  saves=(0,),
-                 scalar=lambda x: (math.log2(x), 1.0 / (x * math.log(2.0))))
+                 scalar=_finite_derivatives(
+                     lambda x: (math.log2(x), 1.0 / (x * math.log(2.0)))))
 log10 = _unary_op(np.log10, math.log10, "log10",
                   lambda ans, x: lambda g: _scaled(g, reciprocal(x * math.log(10.0))),
                   derivative="1 / (x * math.log(10))",
                   saves=(0,),
-                  scalar=lambda x: (math.log10(x), 1.0 / (x * math.log(10.0))))
+                  scalar=_finite_derivatives(
+                      lambda x: (math.log10(x), 1.0 / (x * math.log(10.0)))))
 
 # --- trigonometric and hyperbolic --------------------------------------------------
 
@@ -394,12 +414,14 @@ arcsin = _unary_op(np.arcsin, math.asin, "arcsin",
                    lambda ans, x: lambda g: _scaled(g, reciprocal(sqrt(1.0 - x * x))),
                    derivative="1 / math.sqrt(1 - x * x)",
                    saves=(0,),
-                   scalar=lambda x: (math.asin(x), 1.0 / math.sqrt(1.0 - x * x)))
+                   scalar=_finite_derivatives(
+                       lambda x: (math.asin(x), 1.0 / math.sqrt(1.0 - x * x))))
 arccos = _unary_op(np.arccos, math.acos, "arccos",
                    lambda ans, x: lambda g: _scaled(-g, reciprocal(sqrt(1.0 - x * x))),
                    derivative="-1 / math.sqrt(1 - x * x)",
                    saves=(0,),
-                   scalar=lambda x: (math.acos(x), -1.0 / math.sqrt(1.0 - x * x)))
+                   scalar=_finite_derivatives(
+                       lambda x: (math.acos(x), -1.0 / math.sqrt(1.0 - x * x))))
 arctan = _unary_op(np.arctan, math.atan, "arctan",
                    lambda ans, x: lambda g: g * reciprocal(1.0 + x * x),
                    derivative="1 / (1 + x * x)",
@@ -410,13 +432,13 @@ arctan2 = _binary_op(_binary(np.arctan2, math.atan2), "arctan2",
                      lambda ans, y, x: lambda g: _scaled(-g, y * reciprocal(x * x + y * y)),
                      derivatives=("y / (x * x + y * y)", "-x / (x * x + y * y)"),
                      saves=(0, 1),
-                     scalar=_arctan2_scalar)
+                     scalar=_finite_derivatives(_arctan2_scalar))
 hypot = _binary_op(_binary(np.hypot, math.hypot), "hypot",
                    lambda ans, x, y: lambda g: _scaled(g, x * reciprocal(ans)),
                    lambda ans, x, y: lambda g: _scaled(g, y * reciprocal(ans)),
                    derivatives=("x / math.hypot(x, y)", "y / math.hypot(x, y)"),
                    saves=(0, 1, "ans"),
-                   scalar=_hypot_scalar)
+                   scalar=_finite_derivatives(_hypot_scalar))
 sinh = _unary_op(np.sinh, math.sinh, "sinh", lambda ans, x: lambda g: g * cosh(x),
                  derivative="math.cosh(x)",
                  saves=(0,),
@@ -438,12 +460,14 @@ arccosh = _unary_op(np.arccosh, math.acosh, "arccosh",
                     lambda ans, x: lambda g: _scaled(g, reciprocal(sqrt(x * x - 1.0))),
                     derivative="1 / math.sqrt(x * x - 1)", at=1.5,
                     saves=(0,),
-                    scalar=lambda x: (math.acosh(x), 1.0 / math.sqrt(x * x - 1.0)))
+                    scalar=_finite_derivatives(
+                        lambda x: (math.acosh(x), 1.0 / math.sqrt(x * x - 1.0))))
 arctanh = _unary_op(np.arctanh, math.atanh, "arctanh",
                     lambda ans, x: lambda g: _scaled(g, reciprocal(1.0 - x * x)),
                     derivative="1 / (1 - x * x)",
                     saves=(0,),
-                    scalar=lambda x: (math.atanh(x), 1.0 / (1.0 - x * x)))
+                    scalar=_finite_derivatives(
+                        lambda x: (math.atanh(x), 1.0 / (1.0 - x * x))))
 
 # --- activations -------------------------------------------------------------------
 

@@ -173,6 +173,8 @@ min = builtin(_reduce(np.minimum.reduce, "min"), "min",
 
 
 def _logsumexp(x, axis=None, keepdims=False):
+    if np.result_type(x).kind in "biu":
+        x = np.asarray(x, dtype=np.float64)
     m = np.maximum.reduce(x, axis=axis, keepdims=True)
     if not np.isfinite(m).all():  # slices of -inf (or with inf, nan) are not shifted
         m = np.where(np.isfinite(m), m, 0)
