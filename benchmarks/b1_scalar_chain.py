@@ -9,6 +9,7 @@ a backward pass that recurses once per node cannot get through it.
 
 # Pins thread counts, so it must be imported before numpy or any peer.
 import harness  # noqa: F401  # isort: skip
+import functools
 import math
 import sys
 import threading
@@ -35,64 +36,50 @@ def reference_grad(n):
     return g
 
 
+def chain(x, sin, n):
+    """The forward pass in any library: n steps of x -> sin(x) * 1.0001 + 0.1."""
+    for _ in range(n):
+        x = sin(x) * 1.0001 + 0.1
+    return x
+
+
 # Each runner returns (setup, step, grad_of_output): `setup()` makes a fresh
 # leaf untimed, `step(*setup())` is the timed forward + backward and returns
 # what it built, `grad_of_output` reads d(x_N)/d(x_0) from that afterwards.
 
 
-def revad_runner(p, n):
-    rv = p.rv
-
+def backward_step(sin, n):
+    """The timed step of a library whose results have .backward()."""
     def step(x):
-        y = x
-        for _ in range(n):
-            y = rv.sin(y) * 1.0001 + 0.1
+        y = chain(x, sin, n)
         y.backward()
         return x, y
 
-    return (lambda: (rv.Var(X0),)), step, lambda out: out[0].grad
+    return step
+
+
+def revad_runner(p, n):
+    return (lambda: (p.rv.Var(X0),)), backward_step(p.rv.sin, n), lambda out: out[0].grad
 
 
 def torch_runner(p, n):
     torch = p.torch
 
-    def step(x):
-        y = x
-        for _ in range(n):
-            y = torch.sin(y) * 1.0001 + 0.1
-        y.backward()
-        return x, y
-
     def setup():
         return (torch.tensor(X0, dtype=torch.float64, requires_grad=True),)
 
-    return setup, step, lambda out: out[0].grad.item()
+    return setup, backward_step(torch.sin, n), lambda out: out[0].grad.item()
 
 
 def autograd_runner(p, n):
-    anp = p.np
-
-    def chain(x):
-        for _ in range(n):
-            x = anp.sin(x) * 1.0001 + 0.1
-        return x
-
-    dchain = p.autograd.grad(chain)
+    dchain = p.autograd.grad(lambda x: chain(x, p.np.sin, n))
     # autograd frees its graph inside grad(), so teardown is timed here.
     return (lambda: (X0,)), dchain, float
 
 
 def mygrad_runner(p, n):
     mg = p.mg
-
-    def step(x):
-        y = x
-        for _ in range(n):
-            y = mg.sin(y) * 1.0001 + 0.1
-        y.backward()
-        return x, y
-
-    return (lambda: (mg.tensor(X0),)), step, lambda out: float(out[0].grad)
+    return (lambda: (mg.tensor(X0),)), backward_step(mg.sin, n), lambda out: float(out[0].grad)
 
 
 def micrograd_sin(Value, v):
@@ -110,15 +97,8 @@ def micrograd_sin(Value, v):
 
 def micrograd_runner(p, n):
     Value = p.Value
-
-    def step(x):
-        y = x
-        for _ in range(n):
-            y = micrograd_sin(Value, y) * 1.0001 + 0.1
-        y.backward()
-        return x, y
-
-    return (lambda: (Value(X0),)), step, lambda out: out[0].grad
+    sin = functools.partial(micrograd_sin, Value)
+    return (lambda: (Value(X0),)), backward_step(sin, n), lambda out: out[0].grad
 
 
 def in_deep_thread(fn, recursion_limit):

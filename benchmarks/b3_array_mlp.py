@@ -95,17 +95,24 @@ def numpy_runner(_, params, X, Y):
     return (lambda: (params,)), step, lambda out: out[1]
 
 
+def mlp_loss(p, X, Y, relu, logsumexp_rows, total):
+    """The forward pass and loss in any library, given its relu, a logsumexp over rows
+    that keeps the reduced axis, and a sum of all entries."""
+    h1 = relu(X @ p["W1"] + p["b1"])
+    h2 = relu(h1 @ p["W2"] + p["b2"])
+    z3 = h2 @ p["W3"] + p["b3"]
+    logp = z3 - logsumexp_rows(z3)
+    return -total(logp * Y) / BATCH
+
+
 def revad_runner(pe, params, X, Y):
-    rv, rnp = pe.rv, pe.rnp
+    rnp = pe.rnp
 
     def loss(p):
-        h1 = rnp.maximum(X @ p["W1"] + p["b1"], 0.0)
-        h2 = rnp.maximum(h1 @ p["W2"] + p["b2"], 0.0)
-        z3 = h2 @ p["W3"] + p["b3"]
-        logp = z3 - rnp.logsumexp(z3, axis=1, keepdims=True)
-        return -rnp.sum(logp * Y) / BATCH
+        return mlp_loss(p, X, Y, lambda z: rnp.maximum(z, 0.0),
+                        lambda z: rnp.logsumexp(z, axis=1, keepdims=True), rnp.sum)
 
-    step = rv.value_and_grad(loss)
+    step = pe.rv.value_and_grad(loss)
     return (lambda: (dict(params),)), step, lambda out: out[1]
 
 
@@ -113,11 +120,8 @@ def autograd_runner(pe, params, X, Y):
     anp = pe.np
 
     def loss(p):
-        h1 = anp.maximum(X @ p["W1"] + p["b1"], 0.0)
-        h2 = anp.maximum(h1 @ p["W2"] + p["b2"], 0.0)
-        z3 = h2 @ p["W3"] + p["b3"]
-        logp = z3 - pe.special.logsumexp(z3, axis=1, keepdims=True)
-        return -anp.sum(logp * Y) / BATCH
+        return mlp_loss(p, X, Y, lambda z: anp.maximum(z, 0.0),
+                        lambda z: pe.special.logsumexp(z, axis=1, keepdims=True), anp.sum)
 
     step = pe.autograd.value_and_grad(loss)
     return (lambda: (dict(params),)), step, lambda out: out[1]
@@ -132,11 +136,8 @@ def torch_runner(pe, params, X, Y):
         return ({k: torch.from_numpy(v).requires_grad_() for k, v in params.items()},)
 
     def step(p):
-        h1 = torch.relu(Xt @ p["W1"] + p["b1"])
-        h2 = torch.relu(h1 @ p["W2"] + p["b2"])
-        z3 = h2 @ p["W3"] + p["b3"]
-        logp = z3 - torch.logsumexp(z3, dim=1, keepdim=True)
-        loss = -torch.sum(logp * Yt) / BATCH
+        loss = mlp_loss(p, Xt, Yt, torch.relu,
+                        lambda z: torch.logsumexp(z, dim=1, keepdim=True), torch.sum)
         loss.backward()
         return loss, p
 
@@ -149,11 +150,8 @@ def jax_runner(pe, params, X, Y):
     Xj, Yj = jnp.asarray(X), jnp.asarray(Y)
 
     def loss(p):
-        h1 = jnp.maximum(Xj @ p["W1"] + p["b1"], 0.0)
-        h2 = jnp.maximum(h1 @ p["W2"] + p["b2"], 0.0)
-        z3 = h2 @ p["W3"] + p["b3"]
-        logp = z3 - pe.special.logsumexp(z3, axis=1, keepdims=True)
-        return -jnp.sum(logp * Yj) / BATCH
+        return mlp_loss(p, Xj, Yj, lambda z: jnp.maximum(z, 0.0),
+                        lambda z: pe.special.logsumexp(z, axis=1, keepdims=True), jnp.sum)
 
     value_and_grad = jax.value_and_grad(loss)  # eager: no jax.jit anywhere
 

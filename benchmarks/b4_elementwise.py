@@ -62,50 +62,42 @@ def numpy_runner(_, x0):
     return (lambda: (x0,)), numpy_value_and_grad, lambda out: out[1]
 
 
-def revad_runner(p, x0):
-    rv, rnp = p.rv, p.rnp
+def summed_chain(lib, x):
+    """sum(chain(x)) with a library's sum, sin, tanh and exp."""
+    return lib.sum(chain(x, lib.sin, lib.tanh, lib.exp))
 
+
+def backward_step(lib):
+    """The timed step of a library whose results have .backward()."""
     def step(x):
-        y = rnp.sum(chain(x, rnp.sin, rnp.tanh, rnp.exp))
+        y = summed_chain(lib, x)
         y.backward()
         return x, y
 
-    return (lambda: (rv.Var(x0.copy()),)), step, lambda out: out[0].grad
+    return step
+
+
+def revad_runner(p, x0):
+    return (lambda: (p.rv.Var(x0.copy()),)), backward_step(p.rnp), lambda out: out[0].grad
 
 
 def autograd_runner(p, x0):
-    anp = p.np
-
     def loss(x):
-        return anp.sum(chain(x, anp.sin, anp.tanh, anp.exp))
+        return summed_chain(p.np, x)
 
     # autograd frees its graph inside grad(), so teardown is timed here.
     return (lambda: (x0,)), p.autograd.grad(loss), lambda out: out
 
 
 def torch_runner(p, x0):
-    torch = p.torch
-
-    def step(x):
-        y = torch.sum(chain(x, torch.sin, torch.tanh, torch.exp))
-        y.backward()
-        return x, y
-
     def setup():
-        return (torch.from_numpy(x0.copy()).requires_grad_(),)
+        return (p.torch.from_numpy(x0.copy()).requires_grad_(),)
 
-    return setup, step, lambda out: out[0].grad.numpy()
+    return setup, backward_step(p.torch), lambda out: out[0].grad.numpy()
 
 
 def mygrad_runner(p, x0):
-    mg = p.mg
-
-    def step(x):
-        y = mg.sum(chain(x, mg.sin, mg.tanh, mg.exp))
-        y.backward()
-        return x, y
-
-    return (lambda: (mg.tensor(x0),)), step, lambda out: out[0].grad
+    return (lambda: (p.mg.tensor(x0),)), backward_step(p.mg), lambda out: out[0].grad
 
 
 RUNNERS = {

@@ -628,7 +628,8 @@ def _scalar_local(prim, vals):
 
 def _keep_young(seq, node, args, local):
     """Put a scalar node in the ring buffer (see the module's docstring). The two fast
-    recorders inline this."""
+    recorders inline this and `_new_var`: the two calls cost about 4% of a scalar op
+    (B1 1.57 -> 1.63 us/op forward + backward)."""
     slot = seq & _RING_MASK
     _RING[slot] = node
     _RING_ARGS[slot] = args

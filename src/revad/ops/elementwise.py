@@ -363,18 +363,20 @@ log1p = _unary_op(np.log1p, math.log1p, "log1p",
                   derivative="1 / (1 + x)",
                   saves=(0,),
                   scalar=_finite_derivatives(lambda x: (math.log1p(x), 1.0 / (1.0 + x))))
-log2 = _unary_op(np.log2, math.log2, "log2",
-                 lambda ans, x: lambda g: _scaled(g, reciprocal(x * math.log(2.0))),
-                 derivative="1 / (x * math.log(2))",
-                 saves=(0,),
-                 scalar=_finite_derivatives(
-                     lambda x: (math.log2(x), 1.0 / (x * math.log(2.0)))))
-log10 = _unary_op(np.log10, math.log10, "log10",
-                  lambda ans, x: lambda g: _scaled(g, reciprocal(x * math.log(10.0))),
-                  derivative="1 / (x * math.log(10))",
-                  saves=(0,),
-                  scalar=_finite_derivatives(
-                      lambda x: (math.log10(x), 1.0 / (x * math.log(10.0)))))
+
+
+def _log_in_base(np_fn, math_fn, name, base):
+    """The logarithm to a fixed base: d/dx = 1 / (x ln(base))."""
+    ln_base = math.log(base)
+    return _unary_op(np_fn, math_fn, name,
+                     lambda ans, x: lambda g: _scaled(g, reciprocal(x * ln_base)),
+                     derivative=f"1 / (x * math.log({base}))",
+                     saves=(0,),
+                     scalar=_finite_derivatives(lambda x: (math_fn(x), 1.0 / (x * ln_base))))
+
+
+log2 = _log_in_base(np.log2, math.log2, "log2", 2)
+log10 = _log_in_base(np.log10, math.log10, "log10", 10)
 
 # --- trigonometric and hyperbolic --------------------------------------------------
 
@@ -562,18 +564,17 @@ def _minimum_scalar(x, y):
     return -negated, d_x, d_y
 
 
-maximum = _binary_op(_binary(np.maximum), "maximum",
-                     lambda ans, x, y: lambda g: g * _max_share(x, y),
-                     lambda ans, x, y: lambda g: g * _max_share(y, x),
-                     derivatives=("0.0", "1.0"),
-                     saves=(0, 1),
-                     scalar=_maximum_scalar)
-minimum = _binary_op(_binary(np.minimum), "minimum",
-                     lambda ans, x, y: lambda g: g * _max_share(y, x),
-                     lambda ans, x, y: lambda g: g * _max_share(x, y),
-                     derivatives=("1.0", "0.0"),
-                     saves=(0, 1),
-                     scalar=_minimum_scalar)
+def _selection(np_fn, name, share, derivatives, scalar):
+    """maximum or minimum: `share(x, y)` is the fraction of the cotangent for x."""
+    return _binary_op(_binary(np_fn), name,
+                      lambda ans, x, y: lambda g: g * share(x, y),
+                      lambda ans, x, y: lambda g: g * share(y, x),
+                      derivatives=derivatives, saves=(0, 1), scalar=scalar)
+
+
+maximum = _selection(np.maximum, "maximum", _max_share, ("0.0", "1.0"), _maximum_scalar)
+minimum = _selection(np.minimum, "minimum", lambda x, y: _max_share(y, x), ("1.0", "0.0"),
+                     _minimum_scalar)
 
 
 def _clip_impl(x, a_min=None, a_max=None):
