@@ -7,6 +7,10 @@
     >>> print(f"{x.grad:.6f}")   # sin(2) + 2 cos(2)
     0.077004
 """
+from . import _compiled
+
+_compiled.install()  # before any module that may be compiled is imported
+
 from . import operators as _operators  # noqa: F401  (installs Var's operators)
 from .core import (
     Primitive, Var, defjvp, defjvp_argnum, defvjp, defvjp_argnum, enable_grad,

@@ -1,0 +1,55 @@
+"""Compiles revad's hot modules with Cython where a C compiler is at hand.
+
+The extensions are built from the very same ``.py`` files, which stay the one source:
+where a module cannot be compiled (no compiler, an unusual platform) its extension is
+optional and Python runs the ``.py`` file, and with REVAD_PURE_PYTHON=1 set at install
+time none is built. Beside each extension goes the SHA-256 of the source it was built
+from, so that revad imports it only while that source is unchanged (see
+``revad/_compiled.py``, which also reads REVAD_PURE_PYTHON at run time).
+"""
+import hashlib
+import os
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+# The modules that every op, rule and backward pass goes through.
+COMPILED = [
+    "revad.core", "revad.reverse", "revad.operators", "revad.forward",
+    "revad.ops.elementwise", "revad.ops.shape", "revad.ops.reductions", "revad.ops.linalg",
+]
+DIGEST_SUFFIX = ".sha256"  # as revad._compiled reads it
+
+
+def source_of(name):
+    return os.path.join("src", *name.split(".")) + ".py"
+
+
+class BuildExtRecordingSources(build_ext):
+    def run(self):
+        super().run()  # builds in build_lib, then copies to src/ for an editable install
+        for ext in self.extensions:
+            filename = self.get_ext_filename(ext.name)
+            with open(source_of(ext.name), "rb") as f:
+                digest = hashlib.sha256(f.read()).hexdigest()
+            for built in {os.path.join(self.build_lib, filename),
+                          os.path.join("src", filename) if self.inplace else None} - {None}:
+                if os.path.exists(built):
+                    with open(built + DIGEST_SUFFIX, "w") as f:
+                        f.write(digest + "\n")
+
+
+def extensions():
+    if os.environ.get("REVAD_PURE_PYTHON"):
+        return []
+    from Cython.Build import cythonize
+    modules = [Extension(name, [source_of(name)], optional=True) for name in COMPILED]
+    return cythonize(modules, build_dir="build/cython", quiet=True,
+                     compiler_directives={"language_level": 3, "binding": True})
+
+
+setup(
+    ext_modules=extensions(),
+    cmdclass={"build_ext": BuildExtRecordingSources},
+    options={"build_ext": {"parallel": os.cpu_count() or 1}},
+)
