@@ -441,16 +441,36 @@ class Var(Tracer):
     assign a new array to ``.value`` to update a parameter.
     """
 
-    __slots__ = ("_value", "grad", "name", "_level", "_node", "__weakref__")
+    # ``_grad`` and ``_name`` stay unset (read as None) in the Vars that ops make: two
+    # stores fewer per op.
+    __slots__ = ("_value", "_grad", "_name", "_level", "_node", "__weakref__")
 
     def __init__(self, value, name=None):
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Var name must be a string, got {type(name).__name__}")
         self._value = _checked_value(value)
-        self.grad = None
-        self.name = name
+        self._grad = None
+        self._name = name
         self._level = 0
         self._node = None
+
+    @property
+    def grad(self):
+        """The gradient `backward` accumulated here (None before any)."""
+        return getattr(self, "_grad", None)
+
+    @grad.setter
+    def grad(self, value):
+        self._grad = value
+
+    @property
+    def name(self):
+        """The name given at creation, shown by repr() and in graph drawings."""
+        return getattr(self, "_name", None)
+
+    @name.setter
+    def name(self, value):
+        self._name = value
 
     # --- value access ----------------------------------------------------------------
     @property
@@ -516,8 +536,6 @@ def _new_var(value, level, node):
     """A Var (bypasses validation: values here come from revad's own ops)."""
     v = _var_new(Var)
     v._value = value
-    v.grad = None
-    v.name = None
     v._level = level
     v._node = node
     return v
@@ -698,6 +716,7 @@ def _operand(x):
         return _checked_value(x, "operand", copy=False)
     return x
 _NO_ARGUMENT = (None,)
+_NO_ARGUMENTS = (None, None)
 
 
 def unary_function(prim):
@@ -750,7 +769,6 @@ def unary_function(prim):
             _RING_LOCAL[slot] = local
         out = _var_new(Var)
         out._value = ans
-        out.grad = out.name = None
         out._level = x._level
         out._node = node
         return out
@@ -837,7 +855,7 @@ def binary_recorder(prim):
             pb = None
             sb = None if not kb else bv if local is not None else saved_constant(bv)
         seq = _next_neg_seq()
-        args = (sa, sb)
+        args = (sa, sb) if sa is not None or sb is not None else _NO_ARGUMENTS
         node = (seq, index, args, None, ans if kv or local is not None else kept(ans, False),
                 local, pa, pb)
         if local is not None or (type(ans) is float and type(av) is not np.ndarray
@@ -848,7 +866,6 @@ def binary_recorder(prim):
             _RING_LOCAL[slot] = local
         out = _var_new(Var)
         out._value = ans
-        out.grad = out.name = None
         out._level = level
         out._node = node
         return out
