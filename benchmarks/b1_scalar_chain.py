@@ -9,12 +9,13 @@ a backward pass that recurses once per node cannot get through it.
 
 # Pins thread counts, so it must be imported before numpy or any peer.
 import harness  # noqa: F401  # isort: skip
-import functools
 import math
 import sys
 import threading
 
-from harness import SLOW_LIMIT_S, Row, Table, failed_row, grad_check, measure, peer
+from harness import (
+    SLOW_LIMIT_S, Row, Table, failed_row, grad_check, measure, micrograd_unary, peer,
+)
 
 X0 = 0.5
 OPS_PER_STEP = 3
@@ -82,22 +83,9 @@ def mygrad_runner(p, n):
     return (lambda: (mg.tensor(X0),)), backward_step(mg.sin, n), lambda out: float(out[0].grad)
 
 
-def micrograd_sin(Value, v):
-    """micrograd's Value has no sin(); this builds one exactly the way micrograd
-    builds its own ops (a child tuple plus a closure that accumulates the local
-    derivative cos(x) times the output's gradient)."""
-    out = Value(math.sin(v.data), (v,), "sin")
-
-    def _backward():
-        v.grad += math.cos(v.data) * out.grad
-
-    out._backward = _backward
-    return out
-
-
 def micrograd_runner(p, n):
     Value = p.Value
-    sin = functools.partial(micrograd_sin, Value)
+    sin = micrograd_unary(Value, math.sin, lambda x, _: math.cos(x), "sin")
     return (lambda: (Value(X0),)), backward_step(sin, n), lambda out: out[0].grad
 
 

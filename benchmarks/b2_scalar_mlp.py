@@ -1,10 +1,11 @@
 """B2: a micrograd-style MLP built from scalar ops, one forward + backward.
 
-micrograd's own `micrograd.nn.MLP(2, [16, 16, 1])`: ReLU on the hidden layers
-(the only nonlinearity micrograd's Value has), a linear output neuron, and each
-neuron computed as  b + w0*x0 + w1*x1 + ...  one scalar op at a time. The
-other libraries build the identical graph from scalar leaves (PyTorch: 0-d
-tensors; revad: Python-float Vars), starting from the same weights.
+The shape of micrograd's `micrograd.nn.MLP(2, [16, 16, 1])` with tanh as the
+nonlinearity: tanh on the hidden layers, a linear output neuron, and each neuron
+computed as  b + w0*x0 + w1*x1 + ...  one scalar op at a time. Every library
+builds the identical graph from scalar leaves (PyTorch: 0-d tensors; revad:
+Python-float Vars; micrograd: Values, with a tanh op added the way micrograd
+writes its own, since its Value has only relu), starting from the same weights.
 
 Loss: sum of squared errors over 50 random 2-D points with +-1 targets,
     loss = sum_i (score_i + (-y_i)) ** 2      (Python's sum(), starting at 0)
@@ -12,7 +13,7 @@ The difference is written as an add of the constant -y_i so it is one op in
 every library (micrograd spells a - b as a + (-1 * b), two ops).
 
 Ops counted analytically (see count_ops), per point:
-    layer nin -> nout: nout * (nin muls + nin adds + 1 relu if hidden)
+    layer nin -> nout: nout * (nin muls + nin adds + 1 tanh if hidden)
     2->16: 80, 16->16: 528, 16->1: 32; loss: add, square, accumulate: 3
     => 643 per point, 32,150 for 50 points. The figure is wall time per op.
 """
@@ -20,11 +21,12 @@ Ops counted analytically (see count_ops), per point:
 # Pins thread counts, so it must be imported before numpy or any peer.
 import harness  # noqa: F401  # isort: skip
 import itertools
+import math
 import random
 
 import numpy as np
 
-from harness import Table, against, peer_row
+from harness import Table, against, micrograd_unary, peer_row
 
 LAYER_SIZES = (2, 16, 16, 1)
 N_POINTS = 50
@@ -65,22 +67,21 @@ def reference_grad(weights, points, targets):
     X = np.array(points)
     Ws = [np.array([w for w, _ in layer]).T for layer in weights]  # (nin, nout)
     bs = [np.array([b for _, b in layer]) for layer in weights]
-    acts, pre = [X], []
+    acts = [X]
     for i, (W, b) in enumerate(zip(Ws, bs)):
         z = acts[-1] @ W + b
-        pre.append(z)
-        acts.append(np.maximum(z, 0.0) if i < len(Ws) - 1 else z)
+        acts.append(np.tanh(z) if i < len(Ws) - 1 else z)
     dz = 2.0 * (acts[-1][:, 0] - np.array(targets))[:, None]
     grads = []
     for i in reversed(range(len(Ws))):
         grads.append((acts[i].T @ dz, dz.sum(axis=0)))
         if i:
-            dz = (dz @ Ws[i].T) * (pre[i - 1] > 0)
+            dz = (dz @ Ws[i].T) * (1.0 - acts[i] ** 2)
     grads.reverse()
     return [v for dW, db in grads for j in range(dW.shape[1]) for v in (*dW[:, j], db[j])]
 
 
-def mlp_loss(params, relu, points, targets):
+def mlp_loss(params, tanh, points, targets):
     """The forward pass over any scalar type with + and *; `params` as in make_problem."""
     losses = []
     for x, y in zip(points, targets):
@@ -92,7 +93,7 @@ def mlp_loss(params, relu, points, targets):
                 act = b
                 for wi, xi in zip(w, h):
                     act = act + wi * xi
-                out.append(relu(act) if hidden else act)
+                out.append(tanh(act) if hidden else act)
             h = out
         losses.append((h[0] + (-y)) ** 2)
     return sum(losses)
@@ -109,7 +110,7 @@ def revad_runner(p, weights, points, targets):
     rv = p.rv
 
     def step(params):
-        loss = mlp_loss(params, rv.relu, points, targets)
+        loss = mlp_loss(params, rv.tanh, points, targets)
         loss.backward()
         return params, loss
 
@@ -126,7 +127,7 @@ def torch_runner(p, weights, points, targets):
         return torch.tensor(v, dtype=torch.float64, requires_grad=True)
 
     def step(params):
-        loss = mlp_loss(params, torch.relu, points, targets)
+        loss = mlp_loss(params, torch.tanh, points, targets)
         loss.backward()
         return params, loss
 
@@ -137,21 +138,17 @@ def torch_runner(p, weights, points, targets):
 
 
 def micrograd_runner(p, weights, points, targets):
-    model = p.nn.MLP(LAYER_SIZES[0], list(LAYER_SIZES[1:]))
+    tanh = micrograd_unary(p.Value, math.tanh, lambda _, y: 1.0 - y * y, "tanh")
 
-    def setup():
-        for param, value in zip(model.parameters(), flatten(weights)):
-            param.data = value
-        model.zero_grad()
-        return ()
-
-    def step():
-        losses = [(model(x) + (-y)) ** 2 for x, y in zip(points, targets)]
-        loss = sum(losses)
+    def step(params):
+        loss = mlp_loss(params, tanh, points, targets)
         loss.backward()
-        return loss
+        return params, loss
 
-    return setup, step, lambda _: [v.grad for v in model.parameters()]
+    def grads_of(out):
+        return [v.grad for v in flatten(out[0])]
+
+    return (lambda: (leaves_like(weights, p.Value),)), step, grads_of
 
 
 RUNNERS = {"revad": revad_runner, "micrograd": micrograd_runner, "torch": torch_runner}
@@ -165,7 +162,7 @@ def run(quick=False):
     ref = reference_grad(weights, points, targets)
     table = Table(
         "B2",
-        f"scalar MLP {'-'.join(map(str, LAYER_SIZES))} (ReLU), SSE over {N_POINTS} points, "
+        f"scalar MLP {'-'.join(map(str, LAYER_SIZES))} (tanh), SSE over {N_POINTS} points, "
         f"{ops} scalar ops, forward + backward",
         "us/op",
         1e6,

@@ -82,6 +82,23 @@ def _load_micrograd():
     return types.SimpleNamespace(Value=engine.Value, nn=nn)
 
 
+def micrograd_unary(Value, function, derivative, name):
+    """A unary op for micrograd, whose Value has only relu: built exactly the way
+    micrograd builds its own ops (a child tuple plus a closure that accumulates the
+    local derivative, ``derivative(x, y)`` at input x and output y, times the output's
+    gradient)."""
+    def op(v):
+        out = Value(function(v.data), (v,), name)
+
+        def _backward():
+            v.grad += derivative(v.data, out.data) * out.grad
+
+        out._backward = _backward
+        return out
+
+    return op
+
+
 def _load_mygrad():
     import mygrad
 

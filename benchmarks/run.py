@@ -91,7 +91,18 @@ def versions():
             parts.append(f"{lib} {importlib.metadata.version(lib)}")
         except importlib.metadata.PackageNotFoundError:
             parts.append(f"{lib} (not installed)")
+        if lib == "revad":
+            parts[-1] += f" ({revad_build()})"
     return ", ".join(parts)
+
+
+def revad_build():
+    """Which of revad's modules run compiled (see setup.py)."""
+    from revad import _compiled
+    compiled = _compiled.compiled_modules()
+    if not compiled:
+        return "pure Python"
+    return f"compiled with Cython: {len(compiled)} modules"
 
 
 def cpu_model():

@@ -13,10 +13,7 @@ import revad
 from revad import _compiled
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-COMPILED = sorted((m for name, m in sys.modules.items()
-                   if name.startswith("revad.") and m is not None
-                   and getattr(m, "__file__", None) and _compiled.is_compiled(m)),
-                  key=lambda m: m.__name__)
+COMPILED = [sys.modules[name] for name in _compiled.compiled_modules()]
 
 
 @pytest.mark.parametrize("module", COMPILED, ids=lambda m: m.__name__)

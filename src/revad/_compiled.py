@@ -63,3 +63,10 @@ def install():
 def is_compiled(module):
     """Whether `module` runs as an extension rather than from its ``.py`` file."""
     return not (module.__file__ or "").endswith(".py")
+
+
+def compiled_modules():
+    """The names of revad's imported modules that run compiled."""
+    return sorted(name for name, module in list(sys.modules.items())
+                  if name.startswith("revad.") and getattr(module, "__file__", None)
+                  and is_compiled(module))
