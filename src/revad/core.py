@@ -1,3 +1,4 @@
+# cython: infer_types=True
 """Values that record the operations applied to them, and the one entry point for every op.
 
 A `Var` is a handle: a value, and unless it is a leaf, the *node* recording the op that

@@ -1,3 +1,4 @@
+# cython: infer_types=True
 """The backward pass: cotangents pushed from outputs to inputs, one node at a time.
 
 Nodes (see `revad.core`) are popped from a heap ordered by creation number, newest
