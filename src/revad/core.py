@@ -25,7 +25,9 @@ creation order, which it does for objects referenced from outside the young
 generation; so nodes of scalar ops also go into a ring buffer (`_RING`, old and
 long-lived) that holds the last few thousand of them, and so do the tuples inside them.
 Only nodes holding Python floats alone enter the ring; their parents may hold arrays, so
-a backward pass that frees its graph empties the ring (`forget_young`).
+a backward pass that frees its graph empties the ring (`forget_young`). Compiled (see
+setup.py), this module untracks those nodes and their tuples as it makes them instead:
+they can be in no reference cycle, and the collector then never visits them at all.
 
 ``seq`` is a global creation counter. Every consumer of a value is created after it, so
 popping nodes from a heap ordered by ``-seq`` visits them in reverse topological order;
@@ -50,6 +52,13 @@ import sys
 import weakref
 
 import numpy as np
+
+try:
+    import cython
+except ImportError:  # no Cython installed: this module runs as Python
+    from . import _uncompiled as cython
+if cython.compiled:
+    from cython.cimports.revad._capi import PyObject_GC_UnTrack
 
 __all__ = [
     "Tracer", "Var", "Primitive", "primitive", "defvjp", "defvjp_argnum", "defjvp",
@@ -555,7 +564,10 @@ def parent_entry(var):
         node = var._node = (seq, LEAF, (), None, var._value, None)
         LEAVES[seq] = var
         if type(var._value) is float:
-            _RING[seq & _RING_MASK] = node
+            if cython.compiled:
+                PyObject_GC_UnTrack(node)
+            else:
+                _RING[seq & _RING_MASK] = node
     return node
 
 
@@ -646,13 +658,20 @@ def _scalar_local(prim, vals):
 
 
 def _keep_young(seq, node, args, local):
-    """Put a scalar node in the ring buffer (see the module's docstring). The two fast
-    recorders inline this and `_new_var`: the two calls cost about 4% of a scalar op
-    (B1 1.57 -> 1.63 us/op forward + backward)."""
-    slot = seq & _RING_MASK
-    _RING[slot] = node
-    _RING_ARGS[slot] = args
-    _RING_LOCAL[slot] = local
+    """Keep the collector off a scalar node: untrack it and its tuples (compiled), or put
+    them in the ring buffer (see the module's docstring). The two fast recorders inline
+    this and `_new_var`: the two calls cost about 4% of a scalar op (B1 1.57 -> 1.63
+    us/op forward + backward)."""
+    if cython.compiled:
+        PyObject_GC_UnTrack(node)
+        PyObject_GC_UnTrack(args)
+        if local is not None:
+            PyObject_GC_UnTrack(local)
+    else:
+        slot = seq & _RING_MASK
+        _RING[slot] = node
+        _RING_ARGS[slot] = args
+        _RING_LOCAL[slot] = local
 
 
 _NO_NODES = (None,) * _RING_SIZE
@@ -664,7 +683,8 @@ def forget_young():
     ring holds floats only, but its parents need not: the scalar loss of an array model
     is made from a reduction, and through it the ring would keep every node and array of
     the model alive, through the backward pass and thousands of ops more."""
-    _RING[:] = _NO_NODES
+    if not cython.compiled:  # compiled, nothing enters it
+        _RING[:] = _NO_NODES
 
 
 def kept(value, needed):
@@ -763,7 +783,13 @@ def unary_function(prim):
         node = (seq, index, args, None,
                 ans if keep_value or type(ans) is float else kept(ans, False), local,
                 x._node or parent_entry(x))
-        if tv is float and type(ans) is float:
+        if cython.compiled:
+            # no reference cycle can pass through a node without params
+            PyObject_GC_UnTrack(node)
+            PyObject_GC_UnTrack(args)
+            if local is not None:
+                PyObject_GC_UnTrack(local)
+        elif tv is float and type(ans) is float:
             slot = seq & _RING_MASK
             _RING[slot] = node
             _RING_ARGS[slot] = args
@@ -859,8 +885,14 @@ def binary_recorder(prim):
         args = (sa, sb) if sa is not None or sb is not None else _NO_ARGUMENTS
         node = (seq, index, args, None, ans if kv or local is not None else kept(ans, False),
                 local, pa, pb)
-        if local is not None or (type(ans) is float and type(av) is not np.ndarray
-                                 and type(bv) is not np.ndarray):
+        if cython.compiled:
+            # no reference cycle can pass through a node without params
+            PyObject_GC_UnTrack(node)
+            PyObject_GC_UnTrack(args)
+            if local is not None:
+                PyObject_GC_UnTrack(local)
+        elif local is not None or (type(ans) is float and type(av) is not np.ndarray
+                                   and type(bv) is not np.ndarray):
             slot = seq & _RING_MASK
             _RING[slot] = node
             _RING_ARGS[slot] = args
