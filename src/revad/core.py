@@ -687,15 +687,21 @@ def forget_young():
         _RING[:] = _NO_NODES
 
 
+# Arrays up to this many elements are kept whole: finding a stand-in takes longer than
+# computing such an array, and saves less memory than the node itself takes.
+_SMALL_ARRAY_SIZE = 64
+
+
 def kept(value, needed):
     """What a node keeps of its result: the value itself if its rules need it (or it
-    is no array), else a stand-in with its shape and dtype and no memory, enough for
-    its consumers to shape their cotangents. The same holds for an array under tracers
-    of lower levels (a Dual's value and tangent, in forward over reverse mode)."""
+    is no array, or a small one), else a stand-in with its shape and dtype and no
+    memory, enough for its consumers to shape their cotangents. The same holds for an
+    array under tracers of lower levels (a Dual's value and tangent, in forward over
+    reverse mode)."""
     if needed:
         return value
     plain = value if type(value) is np.ndarray else value_of(value)
-    if type(plain) is not np.ndarray:
+    if type(plain) is not np.ndarray or plain.size <= _SMALL_ARRAY_SIZE:
         return value
     return _stand_in(plain.shape, plain.dtype)
 
