@@ -15,8 +15,9 @@ from setuptools.command.build_ext import build_ext
 
 # The modules that every op, rule and backward pass goes through.
 COMPILED = [
-    "revad.core", "revad.reverse", "revad.operators", "revad.forward",
-    "revad.ops.elementwise", "revad.ops.shape", "revad.ops.reductions", "revad.ops.linalg",
+    "revad.core", "revad.reverse", "revad.operators", "revad.forward", "revad.transforms",
+    "revad.tree", "revad.ops._registry", "revad.ops.elementwise", "revad.ops.shape",
+    "revad.ops.reductions", "revad.ops.linalg",
 ]
 DIGEST_SUFFIX = ".sha256"  # as revad._compiled reads it
 

@@ -26,7 +26,7 @@ import random
 
 import numpy as np
 
-from harness import Table, against, micrograd_unary, peer_row
+from harness import Table, against, micrograd_unary, peer_rows
 
 LAYER_SIZES = (2, 16, 16, 1)
 N_POINTS = 50
@@ -169,7 +169,7 @@ def run(quick=False):
         ("revad",),
         notes=["Gradient checked against a hand-written batched NumPy backward pass."],
     )
-    for lib, runner in RUNNERS.items():
-        table.rows.append(peer_row(case, lib, lib, runner, (weights, points, targets),
-                                   against(ref), repeats, budget_s, per=ops))
+    table.rows += peer_rows(case, [(lib, lib, runner) for lib, runner in RUNNERS.items()],
+                            (weights, points, targets), against(ref), repeats, budget_s,
+                            per=ops)
     return table

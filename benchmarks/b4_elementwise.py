@@ -15,7 +15,7 @@ is wall time per op. Reference: a hand-written NumPy forward + backward pass.
 import harness  # noqa: F401  # isort: skip
 import numpy as np
 
-from harness import Table, against, peer_row
+from harness import Table, against, peer_rows
 
 SIZE = 10
 CYCLES = 400
@@ -124,7 +124,6 @@ def run(quick=False):
         ("revad", "numpy"),
         notes=["numpy = hand-written forward + hand-derived backward (the reference)."],
     )
-    for lib, runner in RUNNERS.items():
-        table.rows.append(peer_row(case, lib, lib, runner, (x0,), against(ref), repeats,
-                                   budget_s, per=ops))
+    table.rows += peer_rows(case, [(lib, lib, runner) for lib, runner in RUNNERS.items()],
+                            (x0,), against(ref), repeats, budget_s, per=ops)
     return table

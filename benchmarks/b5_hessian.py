@@ -16,7 +16,7 @@ reference is the closed-form tridiagonal Hessian.
 import harness  # noqa: F401  # isort: skip
 import numpy as np
 
-from harness import Table, against, peer_row
+from harness import Table, against, peer_rows
 
 SIZES = (50, 200)
 SEED = 0
@@ -132,7 +132,5 @@ def run(quick=False):
         case = f"n={n}"
         x = make_input(n)
         ref = reference_hessian(x)
-        for label, lib, runner in RUNNERS:
-            table.rows.append(peer_row(case, label, lib, runner, (x,), against(ref), repeats,
-                                       budget_s))
+        table.rows += peer_rows(case, RUNNERS, (x,), against(ref), repeats, budget_s)
     return table

@@ -17,7 +17,7 @@ import harness  # noqa: F401  # isort: skip
 import numpy as np
 
 from b5_hessian import rosenbrock, rosenbrock_hessian_bands
-from harness import Table, against, peer_row
+from harness import Table, against, peer_rows
 
 N = 10_000
 SEED = 0
@@ -135,7 +135,5 @@ def run(quick=False):
         ],
         check_header="Hv check",
     )
-    for label, lib, runner in RUNNERS:
-        table.rows.append(peer_row(case, label, lib, runner, (x, v), against(ref), repeats,
-                                   budget_s))
+    table.rows += peer_rows(case, RUNNERS, (x, v), against(ref), repeats, budget_s)
     return table

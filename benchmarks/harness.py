@@ -145,18 +145,11 @@ def first_line(exc):
 
 
 def measure(step, setup, repeats, budget_s, warmup=True):
-    """Best wall time of `step(*setup())` over up to `repeats` runs.
+    """Best wall time of `step(*setup())` over up to `repeats` runs (see `timed_run`).
 
     With `warmup`, one untimed run comes first (JAX compiles each primitive on
     first use, PyTorch and NumPy allocate caches); benchmarks whose single run
     is long turn it off and rely on the minimum over repeats instead.
-
-    `setup` runs untimed (fresh leaves, zeroed grads) so every run starts from
-    the same state. The cyclic GC stays enabled while the clock runs, because
-    how much GC work a library's graph causes is part of its cost; a full
-    collection before each run keeps the previous run's garbage off the bill.
-    `step` returns what it built (graph included), so tearing the graph down
-    happens after the clock stops, for every library alike.
     Stops early once `budget_s` seconds were spent (always at least one run).
     Returns (best_seconds, runs, output_of_last_run).
     """
@@ -165,15 +158,29 @@ def measure(step, setup, repeats, budget_s, warmup=True):
     times = []
     out = None
     while len(times) < repeats:
-        args = setup()
         out = None
-        gc.collect()
-        start = time.perf_counter()
-        out = step(*args)
-        times.append(time.perf_counter() - start)
+        seconds, out = timed_run(step, setup)
+        times.append(seconds)
         if sum(times) >= budget_s:
             break
     return min(times), len(times), out
+
+
+def timed_run(step, setup):
+    """One run of `step(*setup())`: (seconds, what it returned).
+
+    `setup` runs untimed (fresh leaves, zeroed grads) so every run starts from
+    the same state. The cyclic GC stays enabled while the clock runs, because
+    how much GC work a library's graph causes is part of its cost; a full
+    collection before each run keeps the previous run's garbage off the bill.
+    `step` returns what it built (graph included), so tearing the graph down
+    happens after the clock stops, for every library alike.
+    """
+    args = setup()
+    gc.collect()
+    start = time.perf_counter()
+    out = step(*args)
+    return time.perf_counter() - start, out
 
 
 def grad_check(got, ref, rtol):
@@ -192,25 +199,51 @@ def failed_row(case, lib, exc):
 
 
 def against(ref, rtol=1e-9):
-    """A `check` for `peer_row`: the result compared with `ref` (see grad_check)."""
+    """A `check` for `peer_rows`: the result compared with `ref` (see grad_check)."""
     return lambda result: (grad_check(result, ref, rtol), "")
 
 
-def peer_row(case, label, lib, runner, args, check, repeats, budget_s, per=1):
-    """One library's row for one case: why it did not run, why it failed, or its best
-    time (divided by `per`, e.g. an op count) and ``check(result)``, a pair of the check
-    column and a note. ``runner(peer, *args)`` returns (setup, step, result_of) as
-    `measure` wants; the hand-written NumPy reference (lib "numpy") needs no peer."""
-    if lib == "numpy":
+def peer_rows(case, entries, args, check, repeats, budget_s, per=1):
+    """The rows of one case, one per ``(label, lib, runner)`` entry: why the library
+    did not run, why it failed, or its best time (divided by `per`, e.g. an op count)
+    and ``check(result)``, a pair of the check column and a note.
+
+    The libraries take turns: each repeat runs every one of them once (after one
+    untimed warm-up each, see `measure`), so a slow spell of the shared machine falls
+    on all of them alike instead of on whichever ran then, and the ratios between rows
+    hold. A library stops once it has spent `budget_s`. ``runner(peer, *args)``
+    returns (setup, step, result_of); the hand-written NumPy reference (lib "numpy")
+    needs no peer.
+    """
+    rows = {}
+    timed = {}
+    for label, lib, runner in entries:
         p = None
-    else:
-        p, why_not = peer(lib)
-        if p is None:
-            return Row(case, label, note=why_not)
-    try:
-        setup, step, result_of = runner(p, *args)
-        best, runs, out = measure(step, setup, repeats, budget_s)
-        checked, note = check(result_of(out))
-        return Row(case, label, best / per, runs, checked, note)
-    except Exception as exc:  # a failing library is a result, not a crash
-        return failed_row(case, label, exc)
+        if lib != "numpy":
+            p, why_not = peer(lib)
+            if p is None:
+                rows[label] = Row(case, label, note=why_not)
+                continue
+        try:
+            setup, step, result_of = runner(p, *args)
+            step(*setup())
+        except Exception as exc:  # a failing library is a result, not a crash
+            rows[label] = failed_row(case, label, exc)
+            continue
+        timed[label] = (setup, step, result_of, [])
+    for _ in range(repeats):
+        for label, (setup, step, _, times) in list(timed.items()):
+            if times and sum(times) >= budget_s:
+                continue
+            try:
+                times.append(timed_run(step, setup)[0])
+            except Exception as exc:
+                rows[label] = failed_row(case, label, exc)
+                del timed[label]
+    for label, (setup, step, result_of, times) in timed.items():
+        try:
+            checked, note = check(result_of(step(*setup())))
+            rows[label] = Row(case, label, min(times) / per, len(times), checked, note)
+        except Exception as exc:
+            rows[label] = failed_row(case, label, exc)
+    return [rows[label] for label, _, _ in entries]
