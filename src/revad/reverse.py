@@ -76,15 +76,17 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
     prims = PRIMITIVE_TABLE
     # The hot path of every backward pass. Float cotangents skip fit_cotangent; the
     # most urgent node waits in `pending` rather than in the heap (it is never less
-    # urgent than the heap's top), so a chain of ops never touches the heap.
-    pending = None
+    # urgent than the heap's top), and while it has a single contribution that waits
+    # in `pending_g` rather than in `cts`, so a chain of ops touches neither.
+    pending = pending_g = None
     while pending is not None or heap:
         if pending is None:
             node = heappop(heap)
+            g = cts.pop(node[0])
         else:
             node = pending
-            pending = None
-        g = cts.pop(node[0])
+            g = cts.pop(node[0]) if pending_g is None else pending_g
+            pending = pending_g = None
         if watched is not None and node[0] in watched:
             _watch(watched[node[0]], g, reached)
         # A float op with its local derivatives at hand needs no rule (a Var cotangent,
@@ -130,6 +132,9 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
                           and gi.dtype is pv.dtype):
                     gi = fit_cotangent(gi, pv)
             pkey = parent[0]
+            if parent is pending and pending_g is not None:
+                cts[pkey] = pending_g  # a second contribution: they add up in cts
+                pending_g = None
             old = cts.get(pkey)
             if old is not None:
                 if pkey not in owned:
@@ -145,23 +150,29 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
                 # checkpointed block's whole backward pass.
                 old = gi = None
                 continue
-            cts[pkey] = gi
             if (local is None and type(gi) is ndarray and prim.fresh_cotangents
                     and gi.flags.writeable):
                 owned.add(pkey)  # the rule made it for this pass: more is added in place
             if parent[1] < 0:
                 if parent[1] != LEAF:
                     raise _released_error()
+                cts[pkey] = gi
                 leaf_nodes.append(parent)
             elif pending is None:
                 if heap and heap[0][0] < pkey:
+                    cts[pkey] = gi
                     heappush(heap, parent)
                 else:
                     pending = parent
+                    pending_g = gi
             elif pkey < pending[0]:
+                if pending_g is not None:
+                    cts[pending[0]] = pending_g
                 heappush(heap, pending)
                 pending = parent
+                pending_g = gi
             else:
+                cts[pkey] = gi
                 heappush(heap, parent)
     for node in leaf_nodes:
         var = LEAVES.get(node[0])
