@@ -608,27 +608,34 @@ def record(prim, args, params, level, compute=None):
     nondiff = prim.nondiff
     vals = []
     parents = []
+    lower_tracers = False  # whether some value is a tracer of a lower level
     for i, a in enumerate(args):
         if isinstance(a, Tracer) and (i in nondiff):
             a = value_of(a)
         if type(a) is Var and a._level == level:
-            vals.append(a._value)
+            a_value = a._value
+            vals.append(a_value)
             parents.append(parent_entry(a))
         else:
+            a_value = a
             vals.append(a)
             parents.append(None)
+        if not lower_tracers and isinstance(a_value, Tracer):
+            lower_tracers = True
     vals = tuple(vals)
     local = (_scalar_local(prim, vals) if prim.scalar is not None and not params
              and compute is None else None)
     if local is not None:
         ans = local[0]
+    elif compute is not None:
+        ans = compute(vals)
     else:
-        ans = compute(vals) if compute else bind(prim, vals, params)
+        ans = bind(prim, vals, params) if lower_tracers else _apply(prim, vals, params)
     saves = _saves(prim, parents)
     # what the rules read, constants copied (see saved_constant), the rest dropped
-    args = tuple(None if saves is not None and i not in saves
-                 else v if p is not None else saved_constant(v)
-                 for i, (v, p) in enumerate(zip(vals, parents)))
+    args = tuple([None if saves is not None and i not in saves
+                  else v if p is not None else saved_constant(v)
+                  for i, (v, p) in enumerate(zip(vals, parents))])
     seq = _next_neg_seq()
     node = (seq, prim.index, args, params or None, kept(ans, saves is None or "ans" in saves),
             local, *parents)
