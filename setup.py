@@ -43,8 +43,11 @@ class BuildExtRecordingSources(build_ext):
 def extensions():
     if os.environ.get("REVAD_PURE_PYTHON"):
         return []
+    import numpy
     from Cython.Build import cythonize
-    modules = [Extension(name, [source_of(name)], optional=True) for name in COMPILED]
+    modules = [Extension(name, [source_of(name)], include_dirs=[numpy.get_include()],
+                         optional=True)
+               for name in COMPILED]
     return cythonize(modules, build_dir="build/cython", quiet=True,
                      compiler_directives={"language_level": 3, "binding": True})
 

@@ -12,6 +12,13 @@ from __future__ import annotations
 
 from heapq import heappop, heappush
 
+try:
+    import cython
+except ImportError:  # no Cython installed: this module runs as Python
+    from . import _uncompiled as cython
+if cython.compiled:
+    from cython.cimports.revad._capi import same_shape_and_dtype
+
 import numpy as np
 from numpy import ndarray
 
@@ -128,8 +135,9 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
                 if tg is float:
                     if type(pv) is not float:
                         gi = fit_cotangent(gi, pv)
-                elif not (tg is ndarray and type(pv) is ndarray and gi.shape == pv.shape
-                          and gi.dtype is pv.dtype):
+                elif not (tg is ndarray and type(pv) is ndarray
+                          and (same_shape_and_dtype(gi, pv) if cython.compiled else
+                               gi.shape == pv.shape and gi.dtype is pv.dtype)):
                     gi = fit_cotangent(gi, pv)
             pkey = parent[0]
             if parent is pending and pending_g is not None:
