@@ -2,6 +2,7 @@
 # NumPy's inline accessors of an array's fields (no NumPy C-API table is needed).
 cdef extern from "Python.h":
     void PyObject_GC_UnTrack(object op)
+    object PyType_GenericAlloc(type cls, Py_ssize_t nitems)
 
 cdef extern from "numpy/arrayobject.h":
     ctypedef struct PyArrayObject:

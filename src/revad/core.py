@@ -58,7 +58,7 @@ try:
 except ImportError:  # no Cython installed: this module runs as Python
     from . import _uncompiled as cython
 if cython.compiled:
-    from cython.cimports.revad._capi import PyObject_GC_UnTrack
+    from cython.cimports.revad._capi import PyObject_GC_UnTrack, PyType_GenericAlloc
 
 __all__ = [
     "Tracer", "Var", "Primitive", "primitive", "defvjp", "defvjp_argnum", "defjvp",
@@ -534,6 +534,9 @@ class Var(Tracer):
         backward(self, seed, retain_graph=retain_graph, create_graph=create_graph)
 
 
+# A new Var with no slot set. Compiled, the recorders call what object.__new__(Var)
+# calls, PyType_GenericAlloc, directly: the Python-level call and its checks of the
+# arguments cost about a sixth of a scalar op.
 _var_new = object.__new__
 
 # Intermediate Vars whose .grad backward() fills, and leaf Vars (nodes cannot refer to
@@ -544,7 +547,7 @@ LEAVES = weakref.WeakValueDictionary()
 
 def _new_var(value, level, node):
     """A Var (bypasses validation: values here come from revad's own ops)."""
-    v = _var_new(Var)
+    v = PyType_GenericAlloc(Var, 0) if cython.compiled else _var_new(Var)
     v._value = value
     v._level = level
     v._node = node
@@ -807,7 +810,7 @@ def unary_function(prim):
             _RING[slot] = node
             _RING_ARGS[slot] = args
             _RING_LOCAL[slot] = local
-        out = _var_new(Var)
+        out = PyType_GenericAlloc(Var, 0) if cython.compiled else _var_new(Var)
         out._value = ans
         out._level = x._level
         out._node = node
@@ -910,7 +913,7 @@ def binary_recorder(prim):
             _RING[slot] = node
             _RING_ARGS[slot] = args
             _RING_LOCAL[slot] = local
-        out = _var_new(Var)
+        out = PyType_GenericAlloc(Var, 0) if cython.compiled else _var_new(Var)
         out._value = ans
         out._level = level
         out._node = node
