@@ -81,6 +81,13 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
         watched.update((seq, (v, True)) for seq, v in RETAINED.items() if seq not in watched)
     watched = watched or None
     prims = PRIMITIVE_TABLE
+    # C types for the compiled loop (annotations of locals are never evaluated in Python)
+    node: tuple
+    parent: tuple
+    local: tuple
+    k: cython.Py_ssize_t
+    first_parent: cython.Py_ssize_t = PARENTS
+    first_local: cython.Py_ssize_t = LOCAL
     # The hot path of every backward pass. Float cotangents skip fit_cotangent; the
     # most urgent node waits in `pending` rather than in the heap (it is never less
     # urgent than the heap's top), and while it has a single contribution that waits
@@ -113,15 +120,15 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
             else:
                 ans = node[VALUE]
             rules = prim.vjps
-        for k in range(PARENTS, len(node)):
+        for k in range(first_parent, len(node)):
             parent = node[k]
             if parent is None:
                 continue
             if local is not None:
-                gi = g * local[k - LOCAL]
+                gi = g * local[k - first_local]
             else:
                 try:
-                    rule = rules[k - PARENTS]
+                    rule = rules[k - first_parent]
                 except IndexError:
                     rule = None
                 if rule is None:
