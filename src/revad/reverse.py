@@ -81,13 +81,17 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
         watched.update((seq, (v, True)) for seq, v in RETAINED.items() if seq not in watched)
     watched = watched or None
     prims = PRIMITIVE_TABLE
-    # C types for the compiled loop (annotations of locals are never evaluated in Python)
+    # C types for the compiled loop (annotations of locals are never evaluated in Python):
+    # the nodes as tuples, and their field positions as C integers
     node: tuple
     parent: tuple
     local: tuple
     k: cython.Py_ssize_t
-    first_parent: cython.Py_ssize_t = PARENTS
-    first_local: cython.Py_ssize_t = LOCAL
+    field_args: cython.Py_ssize_t = ARGS
+    field_params: cython.Py_ssize_t = PARAMS
+    field_value: cython.Py_ssize_t = VALUE
+    field_local: cython.Py_ssize_t = LOCAL
+    field_parents: cython.Py_ssize_t = PARENTS
     # The hot path of every backward pass. Float cotangents skip fit_cotangent; the
     # most urgent node waits in `pending` rather than in the heap (it is never less
     # urgent than the heap's top), and while it has a single contribution that waits
@@ -105,30 +109,30 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
             _watch(watched[node[0]], g, reached)
         # A float op with its local derivatives at hand needs no rule (a Var cotangent,
         # or create_graph, needs the rules: their results must be differentiable).
-        local = node[LOCAL]
+        local = node[field_local]
         if local is None or type(g) is not float or create_graph:
             local = None
             prim = prims[node[1]]
-            args = node[ARGS]
-            params = node[PARAMS]
+            args = node[field_args]
+            params = node[field_params]
             if create_graph:
                 # Handles over the values this node saved (a parent's own node may keep
                 # only a stand-in of its value), so that the rules record their work.
-                ans = _new_var(node[VALUE], level, node)
+                ans = _new_var(node[field_value], level, node)
                 args = tuple(a if p is None or a is None else _as_var(p, a, level)
-                             for p, a in zip(node[PARENTS:], args, strict=True))
+                             for p, a in zip(node[field_parents:], args, strict=True))
             else:
-                ans = node[VALUE]
+                ans = node[field_value]
             rules = prim.vjps
-        for k in range(first_parent, len(node)):
+        for k in range(field_parents, len(node)):
             parent = node[k]
             if parent is None:
                 continue
             if local is not None:
-                gi = g * local[k - first_local]
+                gi = g * local[k - field_local]
             else:
                 try:
-                    rule = rules[k - first_parent]
+                    rule = rules[k - field_parents]
                 except IndexError:
                     rule = None
                 if rule is None:
@@ -137,7 +141,7 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
                 gi = rule(ans, *args, **params)(g) if params else rule(ans, *args)(g)
                 if gi is None:
                     continue
-                pv = parent[VALUE]
+                pv = parent[field_value]
                 tg = type(gi)
                 if tg is float:
                     if type(pv) is not float:
