@@ -69,6 +69,8 @@ __all__ = [
 # Trace state lives in context variables so that threads and asyncio tasks each see
 # their own (a module global would let one thread's no_grad() leak into another).
 _recording = contextvars.ContextVar("revad_recording", default=True)
+# bound once: compiled code would make a bound method object at every call
+_is_recording = _recording.get
 _transform_level = contextvars.ContextVar("revad_transform_level", default=0)
 
 _next_neg_seq = itertools.count(-1, -1).__next__
@@ -280,7 +282,7 @@ def is_grad_enabled():
         ...     rv.is_grad_enabled()
         False
     """
-    return _recording.get()
+    return _is_recording()
 
 
 @contextlib.contextmanager
@@ -605,7 +607,7 @@ def record(prim, args, params, level, compute=None):
     """Record a node for `prim` at Var level `level`. Its value is computed one level
     down, by ``compute(values)`` if given (an op that works out its value itself, such
     as a checkpointed block), else by binding `prim` to the values."""
-    if not _recording.get():
+    if not _is_recording():
         values = tuple(value_of(a) for a in args)
         return _constant(compute(values) if compute else _apply(prim, values, params))
     nondiff = prim.nondiff
@@ -777,7 +779,7 @@ def unary_function(prim):
                 return bind(prim, (x,), {})
             return impl(x)
         v = x._value
-        if not _recording.get():
+        if not _is_recording():
             return _constant(impl(value_of(v)))
         tv = type(v)
         local = None
@@ -856,7 +858,7 @@ def binary_recorder(prim):
             av, bv, level = _operand(a), b._value, b._level
         else:
             return NotImplemented
-        if not _recording.get():
+        if not _is_recording():
             return _constant(_apply(prim, (value_of(av), value_of(bv)), {}))
         tav = type(av)
         tbv = type(bv)
