@@ -438,6 +438,12 @@ class Tracer:
     __hash__ = object.__hash__
 
 
+def _none_while_unset(slot, doc):
+    """A property over `slot` that reads None while the slot is unset."""
+    return property(lambda self: getattr(self, slot, None),
+                    lambda self, value: setattr(self, slot, value), doc=doc)
+
+
 class Var(Tracer):
     """A float or NumPy array that records how it was computed, for differentiation.
 
@@ -466,23 +472,8 @@ class Var(Tracer):
         self._level = 0
         self._node = None
 
-    @property
-    def grad(self):
-        """The gradient `backward` accumulated here (None before any)."""
-        return getattr(self, "_grad", None)
-
-    @grad.setter
-    def grad(self, value):
-        self._grad = value
-
-    @property
-    def name(self):
-        """The name given at creation, shown by repr() and in graph drawings."""
-        return getattr(self, "_name", None)
-
-    @name.setter
-    def name(self, value):
-        self._name = value
+    grad = _none_while_unset("_grad", "The gradient `backward` accumulated (None before).")
+    name = _none_while_unset("_name", "The name given at creation (shown by repr()).")
 
     # --- value access ----------------------------------------------------------------
     @property
