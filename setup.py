@@ -7,7 +7,7 @@ time none is built. Beside each extension goes the SHA-256 of the source it was 
 from, so that revad imports it only while that source is unchanged (see
 ``revad/_compiled.py``, which also reads REVAD_PURE_PYTHON at run time).
 """
-import hashlib
+import importlib.util
 import os
 
 from setuptools import Extension, setup
@@ -19,7 +19,17 @@ COMPILED = [
     "revad.tree", "revad.ops._registry", "revad.ops.elementwise", "revad.ops.shape",
     "revad.ops.reductions", "revad.ops.linalg",
 ]
-DIGEST_SUFFIX = ".sha256"  # as revad._compiled reads it
+
+
+def _load_compiled_rules():
+    """revad._compiled, which reads the digests, loaded alone (revad is not built yet)."""
+    spec = importlib.util.spec_from_file_location("revad_compiled", "src/revad/_compiled.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_compiled = _load_compiled_rules()
 
 
 def source_of(name):
@@ -31,12 +41,11 @@ class BuildExtRecordingSources(build_ext):
         super().run()  # builds in build_lib, then copies to src/ for an editable install
         for ext in self.extensions:
             filename = self.get_ext_filename(ext.name)
-            with open(source_of(ext.name), "rb") as f:
-                digest = hashlib.sha256(f.read()).hexdigest()
+            digest = _compiled.source_digest(source_of(ext.name))
             for built in {os.path.join(self.build_lib, filename),
                           os.path.join("src", filename) if self.inplace else None} - {None}:
                 if os.path.exists(built):
-                    with open(built + DIGEST_SUFFIX, "w") as f:
+                    with open(built + _compiled.DIGEST_SUFFIX, "w") as f:
                         f.write(digest + "\n")
 
 

@@ -26,7 +26,7 @@ import random
 
 import numpy as np
 
-from harness import Table, against, micrograd_unary, peer_rows
+from harness import Table, against, backward_step, micrograd_unary, peer_rows
 
 LAYER_SIZES = (2, 16, 16, 1)
 N_POINTS = 50
@@ -106,18 +106,18 @@ def leaves_like(weights, make_leaf):
 # Each runner returns (setup, step, grads_of_output); see B1 for the protocol.
 
 
-def revad_runner(p, weights, points, targets):
-    rv = p.rv
-
-    def step(params):
-        loss = mlp_loss(params, rv.tanh, points, targets)
-        loss.backward()
-        return params, loss
+def scalar_runner(make_leaf, tanh, weights, points, targets):
+    """The runner of a library of scalar leaves with .backward() and .grad."""
+    step = backward_step(lambda params: mlp_loss(params, tanh, points, targets))
 
     def grads_of(out):
-        return [v.grad for v in flatten(out[0])]
+        return [float(v.grad) for v in flatten(out[0])]
 
-    return (lambda: (leaves_like(weights, rv.Var),)), step, grads_of
+    return (lambda: (leaves_like(weights, make_leaf),)), step, grads_of
+
+
+def revad_runner(p, weights, points, targets):
+    return scalar_runner(p.rv.Var, p.rv.tanh, weights, points, targets)
 
 
 def torch_runner(p, weights, points, targets):
@@ -126,32 +126,17 @@ def torch_runner(p, weights, points, targets):
     def leaf(v):
         return torch.tensor(v, dtype=torch.float64, requires_grad=True)
 
-    def step(params):
-        loss = mlp_loss(params, torch.tanh, points, targets)
-        loss.backward()
-        return params, loss
-
-    def grads_of(out):
-        return [v.grad.item() for v in flatten(out[0])]
-
-    return (lambda: (leaves_like(weights, leaf),)), step, grads_of
+    return scalar_runner(leaf, torch.tanh, weights, points, targets)
 
 
 def micrograd_runner(p, weights, points, targets):
     tanh = micrograd_unary(p.Value, math.tanh, lambda _, y: 1.0 - y * y, "tanh")
-
-    def step(params):
-        loss = mlp_loss(params, tanh, points, targets)
-        loss.backward()
-        return params, loss
-
-    def grads_of(out):
-        return [v.grad for v in flatten(out[0])]
-
-    return (lambda: (leaves_like(weights, p.Value),)), step, grads_of
+    return scalar_runner(p.Value, tanh, weights, points, targets)
 
 
-RUNNERS = {"revad": revad_runner, "micrograd": micrograd_runner, "torch": torch_runner}
+# (label, library, runner) in table order
+RUNNERS = [(lib, lib, runner) for lib, runner in (
+    ("revad", revad_runner), ("micrograd", micrograd_runner), ("torch", torch_runner))]
 
 
 def run(quick=False):
@@ -169,7 +154,6 @@ def run(quick=False):
         ("revad",),
         notes=["Gradient checked against a hand-written batched NumPy backward pass."],
     )
-    table.rows += peer_rows(case, [(lib, lib, runner) for lib, runner in RUNNERS.items()],
-                            (weights, points, targets), against(ref), repeats, budget_s,
-                            per=ops)
+    table.rows += peer_rows(case, RUNNERS, (weights, points, targets), against(ref), repeats,
+                            budget_s, per=ops)
     return table

@@ -16,11 +16,10 @@ PyTorch, JAX; HIPS autograd has none and uses maximum(z, 0)).
 # Pins thread counts, so it must be imported before numpy or any peer.
 import harness  # noqa: F401  # isort: skip
 import itertools
-import warnings
 
 import numpy as np
 
-from harness import Table, grad_check, peer_rows
+from harness import Table, finite_difference_error, grad_check, peer_rows
 
 SIZES = (784, 256, 128, 10)
 BATCH = 128
@@ -70,25 +69,11 @@ def numpy_value_and_grad(p, X, Y):
     return loss, grads
 
 
-def finite_difference_error():
-    """Relative error of the reference's directional derivative (float64) against
-    a central difference along a random direction."""
+def reference_error():
+    """How far the reference's float64 gradient is from a central finite difference."""
     params, X, Y = make_problem(np.float64)
-    rng = np.random.default_rng(SEED + 1)
-    direction = {k: rng.standard_normal(v.shape) for k, v in params.items()}
-    # A unit-length direction keeps the +-eps steps from crossing ReLU kinks.
-    norm = np.sqrt(sum(float(np.sum(d * d)) for d in direction.values()))
-    direction = {k: d / norm for k, d in direction.items()}
-    _, grads = numpy_value_and_grad(params, X, Y)
-    analytic = sum(float(np.sum(grads[k] * direction[k])) for k in params)
-    eps = 1e-6
-
-    def loss_at(sign):
-        shifted = {k: params[k] + sign * eps * direction[k] for k in params}
-        return numpy_value_and_grad(shifted, X, Y)[0]
-
-    numeric = (loss_at(+1) - loss_at(-1)) / (2 * eps)
-    return abs(numeric - analytic) / abs(analytic)
+    return finite_difference_error(lambda p: numpy_value_and_grad(p, X, Y)[0], params,
+                                   numpy_value_and_grad(params, X, Y)[1], SEED + 1)
 
 
 # Each runner returns (setup, step, grads_of_output); see B1 for the protocol.
@@ -136,10 +121,7 @@ def autograd_runner(pe, params, X, Y):
 
 def torch_runner(pe, params, X, Y):
     torch = pe.torch
-    with warnings.catch_warnings():
-        # from_numpy warns about read-only arrays; torch never writes to these.
-        warnings.simplefilter("ignore", UserWarning)
-        Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
+    Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
 
     def setup():
         # from_numpy shares memory, so fresh leaves cost no copy.
@@ -172,18 +154,15 @@ def jax_runner(pe, params, X, Y):
     return (lambda: (jparams,)), step, lambda out: {k: np.asarray(v) for k, v in out[1].items()}
 
 
-RUNNERS = {
-    "numpy": numpy_runner,
-    "revad": revad_runner,
-    "autograd": autograd_runner,
-    "torch": torch_runner,
-    "jax": jax_runner,
-}
+# (label, library, runner) in table order
+RUNNERS = [(lib, lib, runner) for lib, runner in (
+    ("numpy", numpy_runner), ("revad", revad_runner), ("autograd", autograd_runner),
+    ("torch", torch_runner), ("jax", jax_runner))]
 
 
 def run(quick=False):
     repeats, budget_s = (5, 1.0) if quick else (30, 3.0)
-    fd_err = finite_difference_error()
+    fd_err = reference_error()
     table = Table(
         "B3",
         "array MLP 784-256-128-10 (ReLU, softmax CE), batch 128, value and grad wrt 6 arrays",
@@ -206,8 +185,7 @@ def run(quick=False):
         _, ref = numpy_value_and_grad(params, X, Y)
         ref_flat = np.concatenate([ref[k].ravel() for k in PARAM_NAMES])
         check = _check_against(ref_flat, dtype)
-        table.rows += peer_rows(case, [(lib, lib, runner) for lib, runner in RUNNERS.items()],
-                                (params, X, Y), check, repeats, budget_s)
+        table.rows += peer_rows(case, RUNNERS, (params, X, Y), check, repeats, budget_s)
     return table
 
 

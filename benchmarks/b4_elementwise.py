@@ -12,7 +12,7 @@ is wall time per op. Reference: a hand-written NumPy forward + backward pass.
 """
 
 # Pins thread counts, so it must be imported before numpy or any peer.
-import harness  # noqa: F401  # isort: skip
+import harness  # isort: skip
 import numpy as np
 
 from harness import Table, against, peer_rows
@@ -69,12 +69,7 @@ def summed_chain(lib, x):
 
 def backward_step(lib):
     """The timed step of a library whose results have .backward()."""
-    def step(x):
-        y = summed_chain(lib, x)
-        y.backward()
-        return x, y
-
-    return step
+    return harness.backward_step(lambda x: summed_chain(lib, x))
 
 
 def revad_runner(p, x0):
@@ -100,13 +95,10 @@ def mygrad_runner(p, x0):
     return (lambda: (p.mg.tensor(x0),)), backward_step(p.mg), lambda out: out[0].grad
 
 
-RUNNERS = {
-    "numpy": numpy_runner,
-    "revad": revad_runner,
-    "autograd": autograd_runner,
-    "torch": torch_runner,
-    "mygrad": mygrad_runner,
-}
+# (label, library, runner) in table order
+RUNNERS = [(lib, lib, runner) for lib, runner in (
+    ("numpy", numpy_runner), ("revad", revad_runner), ("autograd", autograd_runner),
+    ("torch", torch_runner), ("mygrad", mygrad_runner))]
 
 
 def run(quick=False):
@@ -124,6 +116,5 @@ def run(quick=False):
         ("revad", "numpy"),
         notes=["numpy = hand-written forward + hand-derived backward (the reference)."],
     )
-    table.rows += peer_rows(case, [(lib, lib, runner) for lib, runner in RUNNERS.items()],
-                            (x0,), against(ref), repeats, budget_s, per=ops)
+    table.rows += peer_rows(case, RUNNERS, (x0,), against(ref), repeats, budget_s, per=ops)
     return table

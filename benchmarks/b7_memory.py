@@ -33,11 +33,12 @@ import json
 import subprocess
 import sys
 import tracemalloc
-import warnings
 
 import numpy as np
 
-from harness import Row, Table, failed_row, first_line, grad_check, measure, peer
+from harness import (
+    Row, Table, failed_row, finite_difference_error, first_line, grad_check, measure, peer,
+)
 
 STEPS = 2000
 HIDDEN = 256
@@ -85,20 +86,14 @@ def numpy_value_and_grad(W, xs, h0):
     return float(np.sum(h * h)), dW
 
 
-def finite_difference_error(W, xs, h0):
-    """Relative error of the reference's directional derivative against a central
-    difference along a random unit direction."""
-    direction = np.random.default_rng(SEED + 1).standard_normal(W.shape)
-    direction /= np.linalg.norm(direction)
-    analytic = float(np.sum(numpy_value_and_grad(W, xs, h0)[1] * direction))
-    eps = 1e-6
-
-    def loss_at(sign):
-        h = recurrence(W + sign * eps * direction, xs, h0, np.tanh)
+def reference_error(W, xs, h0):
+    """How far the reference's gradient is from a central finite difference."""
+    def loss(p):
+        h = recurrence(p["W"], xs, h0, np.tanh)
         return float(np.sum(h * h))
 
-    numeric = (loss_at(+1) - loss_at(-1)) / (2 * eps)
-    return abs(numeric - analytic) / abs(analytic)
+    return finite_difference_error(loss, {"W": W}, {"W": numpy_value_and_grad(W, xs, h0)[1]},
+                                   SEED + 1)
 
 
 # Each runner returns (setup, step, grad_of_output); see B1 for the protocol.
@@ -139,10 +134,7 @@ def autograd_runner(p, W, xs, h0):
 
 def torch_runner(p, W, xs, h0):
     torch = p.torch
-    with warnings.catch_warnings():
-        # from_numpy warns about read-only arrays; torch never writes to these.
-        warnings.simplefilter("ignore", UserWarning)
-        xs_t, h0_t = torch.from_numpy(xs), torch.from_numpy(h0)
+    xs_t, h0_t = torch.from_numpy(xs), torch.from_numpy(h0)
 
     def setup():
         return (torch.from_numpy(W).requires_grad_(),)
@@ -166,24 +158,24 @@ def jax_runner(p, W, xs, h0):
     return (lambda: (Wj,)), step, np.asarray
 
 
-# row label -> (peer to load, runner); "numpy" needs no peer.
-RUNNERS = {
-    "numpy": (None, numpy_runner),
-    "revad": ("revad", revad_runner),
-    f"revad checkpoint({BLOCK})": ("revad", revad_checkpoint_runner),
-    "autograd": ("autograd", autograd_runner),
-    "torch": ("torch", torch_runner),
-    "jax": ("jax", jax_runner),
-}
-TRACEMALLOC_LIBS = ("numpy", "revad", f"revad checkpoint({BLOCK})", "autograd")
 TRACEMALLOC = "tracemalloc"
 PROFILER = "torch.profiler"
 RSS = "RSS, fresh process"
+# row label -> (peer to load, runner, how its memory is measured in process); "numpy"
+# needs no peer, and only the RSS method (for every row) sees XLA's buffers.
+RUNNERS = {
+    "numpy": (None, numpy_runner, TRACEMALLOC),
+    "revad": ("revad", revad_runner, TRACEMALLOC),
+    f"revad checkpoint({BLOCK})": ("revad", revad_checkpoint_runner, TRACEMALLOC),
+    "autograd": ("autograd", autograd_runner, TRACEMALLOC),
+    "torch": ("torch", torch_runner, PROFILER),
+    "jax": ("jax", jax_runner, None),
+}
 
 
 def load(label):
     """(setup, step, grad_of) for a row label, or raise RuntimeError if its peer is missing."""
-    lib, runner = RUNNERS[label]
+    lib, runner, _ = RUNNERS[label]
     p, why_not = (None, None) if lib is None else peer(lib)
     if why_not:
         raise RuntimeError(why_not)
@@ -275,7 +267,7 @@ def run(quick=False):
     repeats, budget_s = (3, 1.0) if quick else (10, 3.0)
     W, xs, h0 = make_problem()
     _, ref = numpy_value_and_grad(W, xs, h0)
-    fd_err = finite_difference_error(W, xs, h0)
+    fd_err = reference_error(W, xs, h0)
     common_notes = [
         (
             "numpy = hand-written forward + backward (the reference); its gradient matches "
@@ -319,14 +311,14 @@ def run(quick=False):
     )
 
     grads = {}
-    for label, (lib, _) in RUNNERS.items():
+    case = f"{STEPS} steps"
+    for label, (lib, _, method) in RUNNERS.items():
         try:
             setup, step, grad_of = load(label)
         except Exception as exc:  # a missing peer is a result, not a crash
-            for table, case in ((speed, f"{STEPS} steps"), (mem, "all")):
-                table.rows.append(Row(case, label, note=first_line(exc)))
+            for table, row_case in ((speed, case), (mem, "all")):
+                table.rows.append(Row(row_case, label, note=first_line(exc)))
             continue
-        case = f"{STEPS} steps"
         try:
             slow = lib == "jax"
             best, runs, out = measure(
@@ -337,18 +329,17 @@ def run(quick=False):
         except Exception as exc:  # a failing library is a result, not a crash
             speed.rows.append(failed_row(case, label, exc))
             continue
+        if method is None:
+            continue
         try:
-            if label in TRACEMALLOC_LIBS:
-                method, (peak, out) = TRACEMALLOC, traced_peak(setup, step)
-            elif lib == "torch":
-                method, (peak, out) = PROFILER, profiler_peak(peer(lib)[0].torch, setup, step)
+            if method == TRACEMALLOC:
+                peak, out = traced_peak(setup, step)
             else:
-                continue  # jax: only the RSS method sees XLA's buffers
-            check = grad_check(grad_of(out), ref, 1e-9)
-            mem.rows.append(Row(method, label, peak, 1, check))
+                peak, out = profiler_peak(peer(lib)[0].torch, setup, step)
+            mem.rows.append(Row(method, label, peak, 1, grad_check(grad_of(out), ref, 1e-9)))
         except Exception as exc:  # a failing library is a result, not a crash
-            mem.rows.append(failed_row(TRACEMALLOC if lib != "torch" else PROFILER, label, exc))
-    for label, (lib, _) in RUNNERS.items():
+            mem.rows.append(failed_row(method, label, exc))
+    for label, (lib, _, _) in RUNNERS.items():
         if lib is None or peer(lib)[0] is not None:
             mem.rows.append(rss_row(label))
 

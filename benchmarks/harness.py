@@ -19,6 +19,7 @@ import gc  # noqa: E402
 import importlib  # noqa: E402
 import time  # noqa: E402
 import types  # noqa: E402
+import warnings  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -65,6 +66,9 @@ def _load_torch():
     import torch
 
     torch.set_num_threads(1)
+    # from_numpy of the benchmarks' read-only constants warns; torch never writes them.
+    warnings.filterwarnings("ignore", message="The given NumPy array is not writable",
+                            category=UserWarning)
     return types.SimpleNamespace(torch=torch)
 
 
@@ -77,9 +81,20 @@ def _load_autograd():
 
 
 def _load_micrograd():
-    from micrograd import engine, nn
+    from micrograd.engine import Value
 
-    return types.SimpleNamespace(Value=engine.Value, nn=nn)
+    return types.SimpleNamespace(Value=Value)
+
+
+def backward_step(forward):
+    """The timed step of a library whose results have .backward(): ``step(leaves)``
+    runs ``forward(leaves).backward()`` and returns ``(leaves, output)``."""
+    def step(leaves):
+        y = forward(leaves)
+        y.backward()
+        return leaves, y
+
+    return step
 
 
 def micrograd_unary(Value, function, derivative, name):
@@ -183,6 +198,24 @@ def timed_run(step, setup):
     return time.perf_counter() - start, out
 
 
+def finite_difference_error(loss, params, grads, seed, eps=1e-6):
+    """Relative error of `grads`, the gradient of `loss` at `params` (dicts of arrays),
+    along a random direction, against a central difference of `loss` along it. The
+    direction has unit length, which keeps the +-eps steps from crossing kinks such as
+    ReLU's."""
+    rng = np.random.default_rng(seed)
+    direction = {k: rng.standard_normal(v.shape) for k, v in params.items()}
+    norm = np.sqrt(sum(float(np.sum(d * d)) for d in direction.values()))
+    direction = {k: d / norm for k, d in direction.items()}
+    analytic = sum(float(np.sum(grads[k] * direction[k])) for k in params)
+
+    def loss_at(sign):
+        return loss({k: params[k] + sign * eps * direction[k] for k in params})
+
+    numeric = (loss_at(+1) - loss_at(-1)) / (2 * eps)
+    return abs(numeric - analytic) / abs(analytic)
+
+
 def grad_check(got, ref, rtol):
     """'ok' or 'MISMATCH' with the max error relative to the reference's scale."""
     got = np.asarray(got, dtype=np.float64)
@@ -209,11 +242,11 @@ def peer_rows(case, entries, args, check, repeats, budget_s, per=1):
     and ``check(result)``, a pair of the check column and a note.
 
     The libraries take turns: each repeat runs every one of them once (after one
-    untimed warm-up each, see `measure`), so a slow spell of the shared machine falls
-    on all of them alike instead of on whichever ran then, and the ratios between rows
-    hold. A library stops once it has spent `budget_s`. ``runner(peer, *args)``
-    returns (setup, step, result_of); the hand-written NumPy reference (lib "numpy")
-    needs no peer.
+    untimed warm-up each, see `measure`, whose result is the one checked), so a slow
+    spell of the shared machine falls on all of them alike instead of on whichever ran
+    then, and the ratios between rows hold. A library stops once it has spent
+    `budget_s`. ``runner(peer, *args)`` returns (setup, step, result_of); the
+    hand-written NumPy reference (lib "numpy") needs no peer.
     """
     rows = {}
     timed = {}
@@ -226,11 +259,11 @@ def peer_rows(case, entries, args, check, repeats, budget_s, per=1):
                 continue
         try:
             setup, step, result_of = runner(p, *args)
-            step(*setup())
+            checked = check(result_of(step(*setup())))
         except Exception as exc:  # a failing library is a result, not a crash
             rows[label] = failed_row(case, label, exc)
             continue
-        timed[label] = (setup, step, result_of, [])
+        timed[label] = (setup, step, checked, [])
     for _ in range(repeats):
         for label, (setup, step, _, times) in list(timed.items()):
             if times and sum(times) >= budget_s:
@@ -240,10 +273,6 @@ def peer_rows(case, entries, args, check, repeats, budget_s, per=1):
             except Exception as exc:
                 rows[label] = failed_row(case, label, exc)
                 del timed[label]
-    for label, (setup, step, result_of, times) in timed.items():
-        try:
-            checked, note = check(result_of(step(*setup())))
-            rows[label] = Row(case, label, min(times) / per, len(times), checked, note)
-        except Exception as exc:
-            rows[label] = failed_row(case, label, exc)
+    for label, (_, _, (checked, note), times) in timed.items():
+        rows[label] = Row(case, label, min(times) / per, len(times), checked, note)
     return [rows[label] for label, _, _ in entries]

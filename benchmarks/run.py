@@ -35,7 +35,7 @@ BENCHMARKS = {
 }
 
 
-def ratio_text(seconds, base_seconds, words=("slower", "faster")):
+def ratio_text(seconds, base_seconds, words):
     """How `seconds` compares with the baseline, in words that read without a legend."""
     if seconds is None or base_seconds is None:
         return "n/a"

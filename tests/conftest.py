@@ -67,12 +67,17 @@ def is_float(x):
     return isinstance(x, float) and not isinstance(x, np.ndarray)
 
 
-def run_docstring_examples(obj):
+def run_docstring_examples(obj, recurse=False):
     """Run the examples in obj's docstring (there must be some) and fail on a mismatch.
-    pytest's --doctest-modules misses functions made by a factory, as primitives are."""
+    pytest's --doctest-modules misses functions made by a factory, as primitives are.
+    With `recurse`, obj is a module and the examples of everything in it run, in its
+    namespace, as --doctest-modules runs them (for a compiled module, which pytest
+    cannot collect; like --doctest-modules, it accepts a module with none)."""
     import doctest
-    tests = [t for t in doctest.DocTestFinder(recurse=False).find(obj, globs={}) if t.examples]
-    assert tests, f"{obj!r} has no example in its docstring"
+    found = doctest.DocTestFinder(recurse=recurse).find(obj, globs=None if recurse else {})
+    # a compiled module also lists its functions' docstrings again under __test__
+    tests = [t for t in found if t.examples and ".__test__." not in t.name]
+    assert tests or recurse, f"{obj!r} has no example in its docstring"
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     for test in tests:
         runner.run(test)

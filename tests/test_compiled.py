@@ -1,6 +1,5 @@
 """The compiled build: doctests of the compiled modules, the pure-Python modules under the
 whole suite, and the rule that only an extension built from the current source is used."""
-import doctest
 import importlib.machinery
 import os
 import pathlib
@@ -8,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import run_docstring_examples
 
 import revad
 from revad import _compiled
@@ -18,13 +18,7 @@ COMPILED = [sys.modules[name] for name in _compiled.compiled_modules()]
 
 @pytest.mark.parametrize("module", COMPILED, ids=lambda m: m.__name__)
 def test_doctests_of_compiled_module(module):
-    finder = doctest.DocTestFinder(exclude_empty=True)
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
-    tests = [t for t in finder.find(module) if ".__test__." not in t.name]
-    assert tests, f"no doctests found in {module.__name__}"
-    for test in tests:
-        runner.run(test)
-    assert runner.failures == 0, f"{runner.failures} doctest failures in {module.__name__}"
+    run_docstring_examples(module, recurse=True)
 
 
 @pytest.mark.skipif(not COMPILED, reason="no module is compiled: the suite ran them as Python")

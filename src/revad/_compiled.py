@@ -41,18 +41,16 @@ class SourceUnlessFreshlyCompiled:
         if not fullname.startswith("revad.") or not path:
             return None
         name = fullname.rpartition(".")[2]
-        for directory in path:
-            source = os.path.join(directory, name + ".py")
-            if not os.path.isfile(source):
-                continue
-            for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-                extension = os.path.join(directory, name + suffix)
-                if os.path.isfile(extension):
-                    if PURE_PYTHON or not built_from(extension, source):
-                        return importlib.util.spec_from_file_location(fullname, source)
-                    return None
+        source = next((s for s in (os.path.join(d, name + ".py") for d in path)
+                       if os.path.isfile(s)), None)
+        if source is None:
             return None
-        return None
+        stem = source[:-len(".py")]
+        extension = next((e for e in (stem + s for s in importlib.machinery.EXTENSION_SUFFIXES)
+                          if os.path.isfile(e)), None)
+        if extension is None or not PURE_PYTHON and built_from(extension, source):
+            return None  # the usual finders: the .py alone, or the fresh extension
+        return importlib.util.spec_from_file_location(fullname, source)
 
 
 def install():

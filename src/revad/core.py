@@ -26,8 +26,9 @@ generation; so nodes of scalar ops also go into a ring buffer (`_RING`, old and
 long-lived) that holds the last few thousand of them, and so do the tuples inside them.
 Only nodes holding Python floats alone enter the ring; their parents may hold arrays, so
 a backward pass that frees its graph empties the ring (`forget_young`). Compiled (see
-setup.py), this module untracks those nodes and their tuples as it makes them instead:
-they can be in no reference cycle, and the collector then never visits them at all.
+setup.py), this module untracks nodes and their tuples as it makes them instead, every
+node of the fast recorders and the scalar nodes of `record`: a node without params can
+be in no reference cycle, and the collector then never visits it at all.
 
 ``seq`` is a global creation counter. Every consumer of a value is created after it, so
 popping nodes from a heap ordered by ``-seq`` visits them in reverse topological order;
@@ -256,11 +257,6 @@ def defjvp_argnum(prim, rule):
     _as_primitive(prim, "defjvp_argnum").jvps = RulesByArgnum(rule)
 
 
-def rules_by_argnum(rule):
-    """One rule for every argument of a variadic primitive, told which argument."""
-    return RulesByArgnum(rule)
-
-
 def defvjp_argnum(prim, maker):
     """Declare one rule maker for every argument of a variadic primitive:
     ``maker(argnum, ans, *args, **params)`` returns ``lambda g: cotangent``.
@@ -272,6 +268,18 @@ def defvjp_argnum(prim, maker):
         3.0
     """
     _as_primitive(prim, "defvjp_argnum").vjps = RulesByArgnum(maker)
+
+
+def numpy_fallback(module, name):
+    """A module ``__getattr__`` for a NumPy-like namespace `name`: what revad does not
+    define there is NumPy's `module`'s own."""
+    def __getattr__(attr):
+        try:
+            return getattr(module, attr)
+        except AttributeError:
+            raise AttributeError(f"module {name!r} has no attribute {attr!r} (neither has "
+                                 f"{module.__name__})") from None
+    return __getattr__
 
 
 def is_grad_enabled():
@@ -663,8 +671,8 @@ def _scalar_local(prim, vals):
 def _keep_young(seq, node, args, local):
     """Keep the collector off a scalar node: untrack it and its tuples (compiled), or put
     them in the ring buffer (see the module's docstring). The two fast recorders inline
-    this and `_new_var`: the two calls cost about 4% of a scalar op (B1 1.57 -> 1.63
-    us/op forward + backward)."""
+    this and `_new_var`: as Python, the two calls cost about 4% of a scalar op (B1 1.57
+    -> 1.63 us/op forward + backward)."""
     if cython.compiled:
         PyObject_GC_UnTrack(node)
         PyObject_GC_UnTrack(args)
@@ -873,7 +881,8 @@ def binary_recorder(prim):
                 ans = impl(av, bv)
             except ValueError as e:
                 raise _shape_error(prim, (av, bv), e) from None
-        # parents, and what the rules read (a constant array copied, see saved_constant)
+        # parents, and what the rules read (a constant array copied, see saved_constant);
+        # written out for each operand, as a helper called twice would cost every op
         if by_arg is None or ta is tb:
             ka, kb, kv = keep_a, keep_b, keep_value
         else:

@@ -142,9 +142,7 @@ class custom_vjp(_CustomRule):
         return out, lambda g: _flat_cotangents(self.bwd(residuals, g), treedef, self.__name__)
 
     def _jvp(self, argnum, t, ans, *leaves, treedef, once):
-        from .ops.shape import zeros_like_value
-        tangents = [zeros_like_value(x) for x in leaves]
-        tangents[argnum] = t
+        tangents = _one_hot_tangents(leaves, argnum, t)
         return once.get(lambda: self._tangent_map(leaves, treedef, ans))(tangents)[0]
 
     def _tangent_map(self, leaves, treedef, ans):
@@ -155,6 +153,12 @@ class custom_vjp(_CustomRule):
         _, cotangents = self._value_and_cotangents(leaves, treedef)
         _, transpose = vjp(cotangents, zeros_like_value(ans))
         return transpose
+
+
+def _one_hot_tangents(leaves, argnum, t):
+    """Tangents for the leaves of a call: `t` for leaf `argnum`, zeros for the rest."""
+    from .ops.shape import zeros_like_value
+    return [t if i == argnum else zeros_like_value(x) for i, x in enumerate(leaves)]
 
 
 class custom_jvp(_CustomRule):
@@ -186,8 +190,7 @@ class custom_jvp(_CustomRule):
         return self.rule is not None
 
     def _jvp(self, argnum, t, ans, *leaves, treedef, once):
-        from .ops.shape import zeros_like_value
-        tangents = [t if i == argnum else zeros_like_value(x) for i, x in enumerate(leaves)]
+        tangents = _one_hot_tangents(leaves, argnum, t)
         return self.rule(tree_unflatten(treedef, leaves), tree_unflatten(treedef, tangents))[1]
 
     def _value_and_cotangents(self, values, treedef):

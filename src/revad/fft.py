@@ -5,14 +5,11 @@ Any other name (``fftfreq``, ``rfftfreq`` ...) is numpy.fft's own.
 """
 import numpy as _np
 
+from .core import numpy_fallback as _numpy_fallback
 from .ops.fft import fft, fft2, fftn, fftshift, ifft, ifft2, ifftn, ifftshift, irfft, rfft
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "fftn", "ifftn", "fftshift",
            "ifftshift"]
 
 
-def __getattr__(name):
-    try:
-        return getattr(_np.fft, name)
-    except AttributeError:
-        raise AttributeError(f"module 'revad.numpy.fft' has no attribute {name!r}") from None
+__getattr__ = _numpy_fallback(_np.fft, "revad.numpy.fft")

@@ -15,7 +15,7 @@ to one tangent of the batch at a time, which is slower but always right.
 """
 import numpy as np
 
-from .core import Tracer, _shape_error, bind, value_of
+from .core import Tracer, _apply, _stand_in, bind, value_of
 
 __all__ = ["Dual", "fit_tangent"]
 
@@ -52,13 +52,8 @@ class Dual(Tracer):
                 lower = lower or isinstance(a, Tracer)
             else:
                 lower = True
-        if lower:
-            ans = bind(prim, tuple(primals), params)
-        else:  # no lower level to go through
-            try:
-                ans = prim.impl(*primals, **params)
-            except ValueError as e:
-                raise _shape_error(prim, primals, e) from None
+        # bind goes through the lower levels; with none, straight to the implementation
+        ans = (bind if lower else _apply)(prim, tuple(primals), params)
         batch = self._batch
         rules = prim.jvps
         tangent = None
@@ -107,16 +102,6 @@ def fit_tangent(t, ans, batch=0):
     from .ops.shape import broadcast_to, fit_to
     if not batch:
         return fit_to(t, ans, broadcast_to)
-    return fit_to(t, _BatchShape(ans, batch), broadcast_to)
-
-
-class _BatchShape:
-    """Stands for the value of a batch of tangents in `fit_to`: the shape of `ans`
-    with the batch axis in front, and its kind of number."""
-
-    __slots__ = ("shape", "dtype")
-
-    def __init__(self, ans, batch):
-        v = value_of(ans)
-        self.shape = (batch,) + np.shape(v)
-        self.dtype = np.dtype(np.float64) if type(v) is float else v.dtype
+    # the value of a batch of tangents: ans's shape with the batch axis in front
+    v = value_of(ans)
+    return fit_to(t, _stand_in((batch,) + np.shape(v), np.result_type(v)), broadcast_to)

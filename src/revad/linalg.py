@@ -12,6 +12,7 @@ from collections import namedtuple
 import numpy as _np
 
 from .core import Tracer as _Tracer
+from .core import numpy_fallback as _numpy_fallback
 from .core import value_of as _value_of
 from .ops.linalg import matmul, tensordot
 from .ops.matrix import (
@@ -209,9 +210,4 @@ def multi_dot(arrays):
     return out
 
 
-def __getattr__(name):
-    try:
-        return getattr(_np.linalg, name)
-    except AttributeError:
-        raise AttributeError(f"module 'revad.numpy.linalg' has no attribute {name!r} "
-                             "(neither has numpy.linalg)") from None
+__getattr__ = _numpy_fallback(_np.linalg, "revad.numpy.linalg")

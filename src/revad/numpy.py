@@ -10,6 +10,7 @@ raises NotImplementedError naming the function rather than dropping the gradient
 import numpy as _np
 
 from .core import Tracer as _Tracer
+from .core import numpy_fallback as _numpy_fallback
 from .ops.elementwise import (
     absolute, add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cbrt,
     ceil, clip, cos, cosh, divide, exp, expm1, floor, hypot, log, log1p, log2, log10,
@@ -70,9 +71,4 @@ def asarray(obj, dtype=None):
 
 
 
-def __getattr__(name):
-    try:
-        return getattr(_np, name)
-    except AttributeError:
-        raise AttributeError(f"module 'revad.numpy' has no attribute {name!r} "
-                             "(neither has numpy)") from None
+__getattr__ = _numpy_fallback(_np, "revad.numpy")

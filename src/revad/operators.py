@@ -10,7 +10,7 @@ import inspect
 import numpy as np
 
 from . import numpy as rnp
-from .core import Tracer, Var, binary_recorder, value_of
+from .core import Tracer, Var, value_of
 from .forward import Dual
 from .ops import elementwise as ew
 from .ops import linalg, reductions, shape
@@ -50,7 +50,7 @@ _BINARY = {
 for _name, _function in _BINARY.items():
     setattr(Tracer, f"__{_name}__", _generic_operator(_function))
     setattr(Tracer, f"__r{_name}__", _generic_reflected(_function))
-    _record = binary_recorder(_function.primitive)
+    _record = _function.record
     setattr(Var, f"__{_name}__", _record)
     setattr(Var, f"__r{_name}__", _reflected(_record))
 

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..core import (
-    Primitive, RulesByArgnum, Tracer, Var, binary_recorder, bind, rules_by_argnum,
+    Primitive, RulesByArgnum, Tracer, Var, binary_recorder, bind,
     unary_function,
 )
 
@@ -53,7 +53,7 @@ def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, saves=None, nondiff
         raise ValueError(f"primitive {name!r} is registered twice")
     if doc is not None:
         prim.__doc__ = doc
-    # a variadic primitive gives its rules as rules_by_argnum(...), one rule told which
+    # a variadic primitive gives its rules as RulesByArgnum(...), one rule told which
     variadic = isinstance(vjp, RulesByArgnum)
     prim.vjps = vjp if variadic else tuple(vjp)
     if saves is not None and any(type(s) is tuple for s in saves):
@@ -69,8 +69,8 @@ def builtin(impl, name, *, vjp=(), jvp=(), batched_jvp=None, saves=None, nondiff
     if jvp == ELEMENTWISE:
         jvp = tuple(None if rule is None else _jvp_from_vjp(rule) for rule in vjp)
     elif jvp == MULTILINEAR and variadic:
-        jvp = rules_by_argnum(lambda i, t, ans, *args, **params:
-                              _jvp_by_substitution(function, i)(t, ans, *args, **params))
+        jvp = RulesByArgnum(lambda i, t, ans, *args, **params:
+                            function(*args[:i], t, *args[i + 1:], **params))
     elif jvp == MULTILINEAR:
         jvp = tuple(None if i in prim.nondiff else _jvp_by_substitution(function, i)
                     for i in range(len(vjp)))
@@ -140,5 +140,6 @@ def _binary_function(prim):
     binary.__name__ = binary.__qualname__ = prim.name
     binary.__doc__ = prim.__doc__
     binary.primitive = prim
+    binary.record = record  # the operators of Var use it too
     return binary
 

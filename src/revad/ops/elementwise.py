@@ -18,6 +18,7 @@ where they are equal; ``clip`` passes the gradient where ``a_min <= x <= a_max``
 """
 import math
 import operator
+from math import isfinite
 
 import numpy as np
 
@@ -89,10 +90,10 @@ def _finite_derivatives(scalar):
     finite, the rule raises and the general path applies that convention."""
     def rule(*args):
         local = scalar(*args)
-        for derivative in local[1:]:
-            if not math.isfinite(derivative):
-                raise ValueError("derivative not finite")
-        return local
+        # local[-1] is local[1] for one argument, the second derivative for two
+        if isfinite(local[1]) and isfinite(local[-1]):
+            return local
+        raise ValueError("derivative not finite")
     return rule
 
 

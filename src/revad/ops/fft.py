@@ -37,21 +37,17 @@ def _batched(rule):
     return batched
 
 
-def _fft_vjp(ans, x, n=None, axis=-1, norm=None):
-    return lambda g: _resize(fft(g, None, axis, norm), shape_of(x)[axis], axis)
-
-
-def _ifft_vjp(ans, x, n=None, axis=-1, norm=None):
-    return lambda g: _resize(ifft(g, None, axis, norm), shape_of(x)[axis], axis)
-
-
-def _rfft_vjp(ans, x, n=None, axis=-1, norm=None):
-    length = shape_of(x)[axis] if n is None else n
-
-    def vjp(g):
-        # the real part is taken centrally, as x is real
-        return _resize(fft(_resize(g, length, axis), None, axis, norm), shape_of(x)[axis], axis)
-    return vjp
+def _dft_vjp(adjoint):
+    """The rule of a transform whose cotangent map is the transform ``adjoint()`` (fft
+    for fft and rfft, ifft for ifft): the cotangent, padded to the transform's length n
+    (rfft's is shorter), transformed, and cut or padded back to x's length. For rfft
+    the real part is taken centrally, as x is real."""
+    def rule(ans, x, n=None, axis=-1, norm=None):
+        length = shape_of(x)[axis]
+        full = length if n is None else n
+        return lambda g: _resize(adjoint()(_resize(g, full, axis), None, axis, norm),
+                                 length, axis)
+    return rule
 
 
 def _irfft_vjp(ans, c, n=None, axis=-1, norm=None):
@@ -89,7 +85,7 @@ def _transform(np_fn, name, vjp, doc):
     return transform
 
 
-fft = _transform(np.fft.fft, "fft", _fft_vjp, """
+fft = _transform(np.fft.fft, "fft", _dft_vjp(lambda: fft), """
     One-dimensional discrete Fourier transform (numpy.fft.fft), differentiable.
 
         >>> import numpy as np, revad as rv, revad.numpy as rnp
@@ -98,14 +94,14 @@ fft = _transform(np.fft.fft, "fft", _fft_vjp, """
         >>> np.allclose(g, 2 * 4 * x)   # Parseval: sum |fft(x)|^2 = n sum x^2
         True
     """)
-ifft = _transform(np.fft.ifft, "ifft", _ifft_vjp, """
+ifft = _transform(np.fft.ifft, "ifft", _dft_vjp(lambda: ifft), """
     One-dimensional inverse discrete Fourier transform (numpy.fft.ifft).
 
         >>> import numpy as np, revad.numpy as rnp
         >>> np.allclose(rnp.fft.ifft(rnp.fft.fft(np.arange(4.0))), np.arange(4.0))
         True
     """)
-rfft = _transform(np.fft.rfft, "rfft", _rfft_vjp, """
+rfft = _transform(np.fft.rfft, "rfft", _dft_vjp(lambda: fft), """
     Discrete Fourier transform of a real input, non-negative frequencies only.
 
         >>> import numpy as np, revad as rv, revad.numpy as rnp

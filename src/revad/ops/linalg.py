@@ -3,7 +3,7 @@ import string
 
 import numpy as np
 
-from ..core import rules_by_argnum
+from ..core import RulesByArgnum
 from ._registry import MULTILINEAR, builtin
 from .shape import (
     broadcast_to, ndim_of, python_scalar, ravel, reshape, shape_of, sum_to, swapaxes,
@@ -160,8 +160,8 @@ def _batched_einsum_jvp(i, t, ans, *operands, subscripts):
     return _einsum(*operands[:i], t, *operands[i + 1:], subscripts=spec)
 
 
-_einsum = builtin(_einsum_impl, "einsum", vjp=rules_by_argnum(_einsum_vjp), jvp=MULTILINEAR,
-                  batched_jvp=rules_by_argnum(_batched_einsum_jvp))
+_einsum = builtin(_einsum_impl, "einsum", vjp=RulesByArgnum(_einsum_vjp), jvp=MULTILINEAR,
+                  batched_jvp=RulesByArgnum(_batched_einsum_jvp))
 
 
 def einsum(subscripts, *operands):

@@ -87,11 +87,6 @@ def _inverse_gaps(w):
 _TIE_ULPS = 16
 
 
-def _sym_value(a):
-    a = np.asarray(a)
-    return 0.5 * (a + np.swapaxes(a, -1, -2))
-
-
 def _solve_with(solver, a, b, vec, **kw):
     """solver(a, b, **kw), where `vec` says b stands for a (stack of) vector(s) (NumPy's
     solve treats b as a vector only when it is 1-d; a rule may hold a batch of them)."""
@@ -274,7 +269,7 @@ def _phi(x):
 
 
 def _cholesky_impl(a):
-    return np.linalg.cholesky(_sym_value(a))
+    return np.linalg.cholesky(_sym(np.asarray(a)))
 
 
 def _cholesky_vjp(ans, a):
@@ -310,7 +305,7 @@ cholesky = builtin(
 # --- symmetric eigendecomposition ------------------------------------------------------
 
 def _eigh_impl(a):
-    w, v = np.linalg.eigh(_sym_value(a))
+    w, v = np.linalg.eigh(_sym(np.asarray(a)))
     return np.concatenate([w[..., None, :], v], axis=-2)
 
 
@@ -346,7 +341,7 @@ eigh_packed = builtin(
 
 
 def _eigvalsh_impl(a):
-    return np.linalg.eigvalsh(_sym_value(a))
+    return np.linalg.eigvalsh(_sym(np.asarray(a)))
 
 
 def _eigvalsh_vjp(ans, a):

@@ -7,7 +7,7 @@ no rule of their own.
 """
 import numpy as np
 
-from ..core import Tracer, rules_by_argnum, value_of
+from ..core import RulesByArgnum, Tracer, value_of
 from ._registry import MULTILINEAR, builtin
 
 
@@ -313,9 +313,9 @@ def _batched_concat_jvp(i, t, ans, *arrays, axis=0):
     return _concatenate(*parts, axis=axis % ndim_of(arrays[0]) + 1)
 
 
-_concatenate = builtin(_concat_impl, "concatenate", vjp=rules_by_argnum(_concat_vjp),
-                       jvp=rules_by_argnum(_concat_jvp),
-                       batched_jvp=rules_by_argnum(_batched_concat_jvp))
+_concatenate = builtin(_concat_impl, "concatenate", vjp=RulesByArgnum(_concat_vjp),
+                       jvp=RulesByArgnum(_concat_jvp),
+                       batched_jvp=RulesByArgnum(_batched_concat_jvp))
 
 
 def concatenate(arrays, axis=0):
@@ -567,9 +567,9 @@ def take_along_axis(arr, indices, axis):
         >>> rnp.take_along_axis(np.array([[10.0, 30.0, 20.0]]), np.array([[0, 2]]), axis=1)
         array([[10., 20.]])
     """
-    indices = np.asarray(value_of(indices))
     if axis is None:
-        return getitem(ravel(arr), indices)
+        return take(arr, indices)
+    indices = np.asarray(value_of(indices))
     nd = ndim_of(arr)
     axis = int(axis) % nd
     if indices.ndim != nd:

@@ -163,16 +163,16 @@ gammaln = _unary("gammaln", lambda ans, x: lambda g: g * digamma(x), math_fn=mat
     """)
 
 
-def _beta_vjp(first):
-    def rule(ans, a, b):
-        return lambda g: g * ans * (digamma(a if first else b) - digamma(a + b))
-    return rule
-
-
 def _betaln_vjp(first):
     def rule(ans, a, b):
         return lambda g: g * (digamma(a if first else b) - digamma(a + b))
     return rule
+
+
+def _beta_vjp(first):
+    # beta = exp(betaln): betaln's rule, of the cotangent times beta
+    betaln_rule = _betaln_vjp(first)
+    return lambda ans, a, b: lambda g: betaln_rule(ans, a, b)(g * ans)
 
 
 beta = builtin(_nary_impl("beta"), "beta", jvp=ELEMENTWISE,
@@ -236,25 +236,16 @@ xlog1py = builtin(_nary_impl("xlog1py"), "xlog1py", jvp=ELEMENTWISE,
 # --- modified Bessel functions of the first kind ------------------------------------------
 
 
-def _i1_vjp(ans, x):
-    # i1'(x) = i0(x) - i1(x) / x, with the limit 1/2 at x = 0
-    def vjp(g):
-        zero = _is_zero(x)
-        return g * where(zero, 0.5, i0(x) - ans * reciprocal(where(zero, 1.0, x)))
-    return vjp
-
-
-def _i1e_vjp(ans, x):
-    # i1e'(x) = i0e(x) - i1e(x) / x - sign(x) i1e(x), with the limit 1/2 at x = 0
-    def vjp(g):
-        zero = _is_zero(x)
-        return g * where(zero, 0.5, i0e(x) - ans * reciprocal(where(zero, 1.0, x))
-                         - sign(x) * ans)
-    return vjp
-
-
-def _is_zero(x):
-    return value_of(x) == 0
+def _bessel1_vjp(order0, scaled):
+    """i1'(x) = i0(x) - i1(x) / x, and for the scaled i1e = exp(-|x|) i1 that minus
+    sign(x) i1e(x), with `order0()` the matching i0 or i0e; the limit at x = 0 is 1/2."""
+    def rule(ans, x):
+        def vjp(g):
+            zero = value_of(x) == 0
+            d = order0()(x) - ans * reciprocal_unless(x, zero)
+            return g * where(zero, 0.5, d - sign(x) * ans if scaled else d)
+        return vjp
+    return rule
 
 
 i0 = _unary("i0", lambda ans, x: lambda g: g * i1(x),
@@ -264,7 +255,7 @@ i0 = _unary("i0", lambda ans, x: lambda g: g * i1(x),
         >>> i0(0.0)
         1.0
     """)
-i1 = _unary("i1", _i1_vjp,
+i1 = _unary("i1", _bessel1_vjp(lambda: i0, scaled=False),
             doc="""The modified Bessel function of order 1 (scipy.special.i1).
 
         >>> import revad as rv
@@ -279,7 +270,7 @@ i0e = _unary("i0e", lambda ans, x: lambda g: g * (i1e(x) - sign(x) * ans),
         >>> i0e(0.0)
         1.0
     """)
-i1e = _unary("i1e", _i1e_vjp,
+i1e = _unary("i1e", _bessel1_vjp(lambda: i0e, scaled=True),
              doc="""exp(-|x|) i1(x) (scipy.special.i1e), which does not overflow.
 
         >>> import revad as rv

@@ -22,6 +22,7 @@ from ..ops.nn import softmax as _softmax
 from ..ops.reductions import logsumexp as _logsumexp
 from ..ops.reductions import sum as _sum
 from ..ops.shape import normalize_axes as _normalize_axes
+from ..ops.shape import python_scalar as _python_scalar
 from ..ops.shape import reshape as _reshape
 from ..ops.special import (
     beta, betaln, digamma, erf, erfc, erfinv, gamma, gammaln, i0, i0e, i1, i1e, iv, ive,
@@ -59,9 +60,9 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     nd = len(shape)
     axes = _normalize_axes(axis, nd)
     av = _np.broadcast_to(_value_of(a), shape)
-    m = _np.max(av, axis=axes, keepdims=True) if nd else _np.asarray(av)
+    m = _np.max(av, axis=axes, keepdims=True)
     m = _np.where(_np.isfinite(m), m, 0.0).astype(_np.result_type(av, 0.0))
-    total = _sum(b * _exp(a - m), axes, keepdims=True) if nd else b * _exp(a - m)
+    total = _sum(b * _exp(a - m), axes, keepdims=True)
     sign = _np.sign(_value_of(total))
     out = _log(_absolute(total)) + m
     if not keepdims and nd:
@@ -69,9 +70,9 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
         out = _reshape(out, out_shape)
         sign = _np.reshape(sign, out_shape)
     if not isinstance(out, _Tracer) and _np.ndim(out) == 0:
-        out = float(out) if _np.result_type(out) == _np.float64 else out[()]
+        out = _python_scalar(_np.asarray(out)[()])
     if _np.ndim(sign) == 0:
-        sign = float(sign) if _np.result_type(sign) == _np.float64 else sign[()]
+        sign = _python_scalar(_np.asarray(sign)[()])
     if return_sign:
         return out, sign
     return _where(sign < 0, _np.nan, out)

@@ -11,6 +11,7 @@ import math
 import numpy as _np
 
 from ..core import Tracer as _Tracer
+from ..core import _checked_value
 from ..ops.elementwise import exp as _exp
 from ..ops.elementwise import log as _log
 from ..ops.matrix import _diag_embed, _eye, _T, cholesky as _cholesky
@@ -30,13 +31,8 @@ _LOG_2PI = math.log(2.0 * math.pi)
 
 
 def _operand(x):
-    """Vars and floats as they are; lists and integers as float arrays."""
-    if isinstance(x, (_Tracer, float)):
-        return x
-    if isinstance(x, int):
-        return float(x)
-    x = _np.asarray(x)
-    return x if x.dtype.kind == "f" else x.astype(_np.float64)
+    """Vars as they are; numbers and lists as revad's ops take them (floats, arrays)."""
+    return x if isinstance(x, _Tracer) else _checked_value(x, "argument", copy=False)
 
 
 class _Norm:
