@@ -345,3 +345,9 @@ def test_checkpoint_composes_with_higher_order():
     assert rv.grad(ckpt)(0.7) == pytest.approx(rv.grad(plain)(0.7), rel=1e-14)
     assert rv.grad(rv.grad(ckpt))(0.7) == pytest.approx(rv.grad(rv.grad(plain))(0.7), rel=1e-12)
     assert rv.jvp(ckpt, (0.7,), (1.0,))[1] == pytest.approx(rv.grad(plain)(0.7), rel=1e-14)
+
+
+def test_jacfwd_of_a_complex_scalar():
+    # a batch of tangents of a complex scalar is shaped and typed like the value
+    z = 1.0 + 2.0j
+    assert rv.jacfwd(lambda z: z * z * z)(z) == pytest.approx(3 * z * z, rel=1e-15)
