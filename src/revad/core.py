@@ -540,10 +540,31 @@ class Var(Tracer):
 # arguments cost about a sixth of a scalar op.
 _var_new = object.__new__
 
-# Intermediate Vars whose .grad backward() fills, and leaf Vars (nodes cannot refer to
-# Vars, see above), by the seq of their node; seqs are never reused.
+# Intermediate Vars whose .grad backward() fills, by the seq of their node; seqs are
+# never reused.
 RETAINED = weakref.WeakValueDictionary()
-LEAVES = weakref.WeakValueDictionary()
+# Leaf Vars (nodes cannot refer to Vars, see above) by the seq of their node, as weak
+# references without callbacks: a WeakValueDictionary's entry costs as much as an array
+# op (its references are made in Python), and a training loop makes a few leaves per
+# step. Dead references are swept out once the table has doubled since the last sweep.
+LEAVES = {}
+_leaves_sweep_at = 1024
+
+
+def _register_leaf(seq, var):
+    global _leaves_sweep_at
+    LEAVES[seq] = weakref.ref(var)
+    if len(LEAVES) >= _leaves_sweep_at:
+        for s, ref in list(LEAVES.items()):  # a copy: other threads may add leaves
+            if ref() is None:
+                LEAVES.pop(s, None)
+        _leaves_sweep_at = max(1024, 2 * len(LEAVES))
+
+
+def leaf_var(seq):
+    """The leaf Var whose node has this seq, or None if it is gone."""
+    ref = LEAVES.get(seq)
+    return None if ref is None else ref()
 
 
 def _new_var(value, level, node):
@@ -566,7 +587,7 @@ def parent_entry(var):
     if node is None:
         seq = _next_neg_seq()
         node = var._node = (seq, LEAF, (), None, var._value, None)
-        LEAVES[seq] = var
+        _register_leaf(seq, var)
         if type(var._value) is float:
             if cython.compiled:
                 PyObject_GC_UnTrack(node)

@@ -23,10 +23,10 @@ import numpy as np
 from numpy import ndarray
 
 from .core import (
-    ARGS, LEAF, LEAVES, LOCAL, PARAMS, PARENTS, PRIMITIVE_TABLE, RELEASED, RETAINED, VALUE, Var,
-    _new_var, forget_young, value_of,
+    ARGS, LEAF, LOCAL, PARAMS, PARENTS, PRIMITIVE_TABLE, RELEASED, RETAINED, VALUE, Var,
+    _new_var, forget_young, leaf_var, value_of,
 )
-from .ops.shape import fit_to, sum_to
+from .ops.shape import fit_to, sum_to, sum_to_value
 
 __all__ = ["backward", "backprop", "gradients"]
 
@@ -194,7 +194,7 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
                 cts[pkey] = gi
                 heappush(heap, parent)
     for node in leaf_nodes:
-        var = LEAVES.get(node[0])
+        var = leaf_var(node[0])
         if var is not None:
             g = cts[node[0]]
             reached[var] = reached[var] + g if var in reached else g
@@ -243,7 +243,7 @@ def _as_var(node, value, level):
     """A Var for `node` holding `value`: the leaf Var itself for a leaf node, else a
     new handle."""
     if node[1] == LEAF:
-        var = LEAVES.get(node[0])
+        var = leaf_var(node[0])
         if var is not None:
             return var
     return _new_var(value, level, node)
@@ -267,7 +267,7 @@ def fit_cotangent(g, target):
     if tg is tt and (tg is float or issubclass(tg, np.generic)):
         return g  # floats, or NumPy scalars of one dtype
     if tg is np.ndarray and tt is np.ndarray and g.dtype == target.dtype:
-        return g if g.shape == target.shape else sum_to(g, target.shape)
+        return g if g.shape == target.shape else sum_to_value(g, target.shape)
     return fit_to(g, target, sum_to)
 
 
@@ -276,6 +276,8 @@ def scalar_seed(y, what="backward()"):
     v = value_of(y)
     if type(v) is float:
         return 1.0
+    if isinstance(v, np.generic):  # a scalar of another dtype (float32, complex)
+        return v.dtype.type(1)
     shape = np.shape(v)
     if shape != ():
         raise ValueError(

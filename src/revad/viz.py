@@ -25,7 +25,7 @@ from collections import Counter
 import numpy as np
 
 from .core import (
-    ARGS, LEAF, LEAVES, PARAMS, PARENTS, PRIMITIVE_TABLE, RELEASED, VALUE, Var, _new_var,
+    ARGS, LEAF, PARAMS, PARENTS, PRIMITIVE_TABLE, RELEASED, VALUE, Var, _new_var, leaf_var,
     value_of,
 )
 from .reverse import backprop, scalar_seed
@@ -239,7 +239,7 @@ def _gradients(y, nodes):
     leaves = {}
     for node in nodes:
         if node[1] == LEAF:
-            leaf = y if node[0] == 0 else LEAVES.get(node[0])
+            leaf = y if node[0] == 0 else leaf_var(node[0])
             if leaf is not None:
                 leaves[node[0]] = leaf
         else:
@@ -339,7 +339,7 @@ class _Writer:
         seq = node[0]
         is_output = node is self.root
         if node[1] == LEAF:
-            leaf = self.y if seq == 0 else LEAVES.get(seq)
+            leaf = self.y if seq == 0 else leaf_var(seq)
             title = (leaf.name if leaf is not None else None) or "input"
             color = _COLORS["leaf"]
         else:

@@ -173,10 +173,12 @@ min = builtin(_reduce(np.minimum.reduce, "min"), "min",
 
 
 def _logsumexp(x, axis=None, keepdims=False):
-    if np.result_type(x).kind in "biu":
+    if (x.dtype if type(x) is np.ndarray else np.result_type(x)).kind in "biu":
         x = np.asarray(x, dtype=np.float64)
     m = np.maximum.reduce(x, axis=axis, keepdims=True)
-    if not np.isfinite(m).all():  # slices of -inf (or with inf, nan) are not shifted
+    # Slices of -inf (or with inf, nan) are not shifted. Their sum is not finite either
+    # (nor is one that overflows, which then takes this path needlessly but rightly).
+    if not np.isfinite(np.add.reduce(m, axis=None)):
         m = np.where(np.isfinite(m), m, 0)
     out = np.log(np.add.reduce(np.exp(x - m), axis=axis, keepdims=True))
     out += m

@@ -52,14 +52,16 @@ def normalize_axes(axis, ndim):
 
 # --- broadcasting, the pair that undoes it, and dtype ----------------------------------
 
-def _sum_to_impl(x, shape):
-    shape = tuple(shape)
-    x_shape = np.shape(x)
+def sum_to_value(x, shape):
+    """`sum_to` of a plain value (what the backward pass calls for array cotangents)."""
+    x_shape = x.shape if type(x) is np.ndarray else np.shape(x)
+    if type(shape) is not tuple:
+        shape = tuple(shape)
     if x_shape == shape:
         return x
     lead = len(x_shape) - len(shape)
     if shape and x_shape[lead:] == shape:  # leading axes only, as for a bias
-        return np.add.reduce(x, axis=tuple(range(lead)))
+        return np.add.reduce(x, axis=0 if lead == 1 else tuple(range(lead)))
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and x_shape[lead + i] != 1)
     out = np.add.reduce(x, axis=axes, keepdims=True).reshape(shape)
@@ -67,9 +69,39 @@ def _sum_to_impl(x, shape):
 
 
 def _broadcast_to_impl(x, shape):
-    if type(x) is float and shape == ():
+    if type(shape) is not tuple:
+        shape = tuple(shape)
+    tx = type(x)
+    if tx is float and shape == ():
         return x
-    return np.broadcast_to(x, shape)
+    if tx is float or isinstance(x, np.generic):
+        x = np.asarray(x)
+    elif tx is not np.ndarray or not x.flags.c_contiguous:
+        return np.broadcast_to(x, shape)
+    # A view made from x's memory and zero strides: np.broadcast_to does the same
+    # through a Python layer and an iterator, which cost several times as much.
+    strides = _broadcast_strides(x.shape, x.strides, shape)
+    if strides is None:
+        return np.broadcast_to(x, shape)  # which raises NumPy's error
+    out = np.ndarray(shape, x.dtype, x, 0, strides)
+    out.flags.writeable = False
+    return out
+
+
+def _broadcast_strides(x_shape, x_strides, shape):
+    """The strides of x broadcast to `shape`, or None if it does not broadcast."""
+    lead = len(shape) - len(x_shape)
+    if lead < 0:
+        return None
+    strides = [0] * lead
+    for n, m, stride in zip(x_shape, shape[lead:], x_strides):
+        if n == m:
+            strides.append(stride)
+        elif n == 1 and m >= 0:
+            strides.append(0)
+        else:
+            return None
+    return tuple(strides)
 
 
 # Forward rules for a batch of tangents stacked on axis 0 (see revad.forward): the
@@ -105,7 +137,7 @@ def _batched_index(index):
     return (slice(None),) + (index if isinstance(index, tuple) else (index,))
 
 
-sum_to = builtin(_sum_to_impl, "sum_to", jvp=MULTILINEAR,
+sum_to = builtin(sum_to_value, "sum_to", jvp=MULTILINEAR,
                  batched_jvp=(_batched_sum_to,),
                  vjp=(lambda ans, x, shape: lambda g: broadcast_to(g, shape_of(x)),),
                  doc="""
