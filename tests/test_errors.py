@@ -41,6 +41,14 @@ def test_grad_rejects_non_numeric_inputs():
         rv.grad(lambda x: x)("abc")
 
 
+def test_a_non_numeric_leaf_is_named_by_argument_and_function():
+    def loss(x, params):
+        return x * params["w"]
+
+    with pytest.raises(TypeError, match=r"respect to argument 1 of loss: .*dtype <U1"):
+        rv.grad(loss, argnums=1)(1.0, {"w": np.array(["a"])})
+
+
 def test_grad_of_a_complex_output_needs_holomorphic():
     with pytest.raises(TypeError, match="holomorphic=True"):
         rv.grad(lambda z: z * z)(1.0 + 2.0j)

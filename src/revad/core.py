@@ -870,6 +870,8 @@ def binary_recorder(prim):
                 if b._level != level:
                     return bind(prim, (a, b), {})
                 bv = b._value
+            elif tb is np.ndarray:
+                bv = b
             elif isinstance(b, _operand_types):
                 bv = _operand(b)
             else:
@@ -895,7 +897,8 @@ def binary_recorder(prim):
                 pass
         if local is not None:
             ans = local[0]
-        elif isinstance(av, Tracer) or isinstance(bv, Tracer):
+        elif (tav is not np.ndarray and isinstance(av, Tracer)
+              or tbv is not np.ndarray and isinstance(bv, Tracer)):
             ans = bind(prim, (av, bv), {})
         else:
             try:

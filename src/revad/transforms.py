@@ -46,9 +46,16 @@ def _name(fun):
     return getattr(fun, "__name__", type(fun).__name__)
 
 
-def _primal(x, where, copy=False):
+def _primal(x, argnum, fun, copy=False):
     if isinstance(x, Tracer):
         return x
+    try:
+        return _checked_value(x, copy=copy)
+    except (TypeError, ValueError):
+        pass
+    # Checked again to name the argument in the message: formatting the name at every
+    # call would cost the valid ones.
+    where = f"argument {argnum} of {_name(fun)}"
     try:
         return _checked_value(x, where, copy=copy)
     except TypeError as e:
@@ -76,8 +83,7 @@ def _trace(fun, args, kwargs, argnums, copy=False, tangents=None, batch=0):
         new_args = list(args)
         inputs = []
         for k, (i, (leaves, treedef)) in enumerate(zip(argnums, flat, strict=True)):
-            where = f"argument {i} of {_name(fun)}"
-            values = [_primal(x, where, copy) for x in leaves]
+            values = [_primal(x, i, fun, copy) for x in leaves]
             if tangents is None:
                 boxes = [leaf(v, level) for v in values]
             elif batch:
@@ -370,7 +376,7 @@ def jacfwd(fun, argnums=0):
     def jacobian_fun(*args, **kwargs):
         from .ops.shape import moveaxis, reshape
         nums = _check_argnums(argnums, len(args), fun)
-        values = [[_primal(x, f"argument {i} of {_name(fun)}") for x in tree_flatten(args[i])[0]]
+        values = [[_primal(x, i, fun) for x in tree_flatten(args[i])[0]]
                   for i in nums]
         shapes = [np.shape(value_of(v)) for vs in values for v in vs]
         sizes = [int(np.prod(shape)) for shape in shapes]
