@@ -582,3 +582,18 @@ def test_int_values_become_floats():
     assert rv.Var([1, 2]).value.dtype == np.float64
     x = rv.Var(np.arange(3, dtype=np.float32))
     assert x.value.dtype == np.float32
+
+
+# --- the table of leaf Vars -----------------------------------------------------------
+
+
+def test_dead_leaves_leave_the_table_and_live_ones_keep_their_gradient():
+    from revad import core
+
+    kept = rv.Var(np.ones(3))
+    loss = rv.sum(kept * 2.0)  # kept's node enters the table first
+    for _ in range(3 * 1024):
+        rv.sum(rv.Var(np.ones(3)) * 2.0)  # a leaf that dies at once
+    assert len(core.LEAVES) < 2 * 1024  # swept, not one entry per leaf ever made
+    loss.backward()
+    np.testing.assert_array_equal(kept.grad, [2.0, 2.0, 2.0])

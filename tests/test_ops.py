@@ -2,6 +2,7 @@
 differences (float64), dtype preservation (float32), and coverage of the primitives."""
 import itertools
 import math
+import re
 
 import numpy as np
 import pytest
@@ -446,3 +447,33 @@ def test_float_and_array_paths_agree_on_a_zero_cotangent():
     on_floats = rv.grad(f)(2.0, 800.0)
     on_arrays = rv.grad(f)(np.array([2.0]), np.array([800.0]))
     np.testing.assert_array_equal(on_arrays, [on_floats])
+
+
+# --- broadcast_to builds its own zero-stride views -------------------------------------
+
+
+@pytest.mark.parametrize("value, shape", [
+    (np.arange(6.0).reshape(2, 3).T[:, :1], (4, 3, 1)),  # not contiguous
+    (np.arange(3.0), [2, 3]),  # a list as the shape
+    (np.float32(1.5), (2, 2)),  # a NumPy scalar keeps its dtype
+    (2.5, (3,)),
+    (np.ones((2, 1), np.float32), (2, 1)),
+])
+def test_broadcast_to_matches_numpy_and_is_read_only(value, shape):
+    out = rnp.broadcast_to(value, shape)
+    expected = np.broadcast_to(value, shape)
+    np.testing.assert_array_equal(out, expected)
+    assert out.dtype == expected.dtype
+    with pytest.raises(ValueError, match="read-only"):
+        out[...] = 0
+
+
+@pytest.mark.parametrize("shape, to", [((3,), (2, 4)), ((2, 3), (3,))])
+def test_broadcast_to_an_incompatible_shape_raises_numpys_error(shape, to):
+    with pytest.raises(ValueError) as numpy_error:
+        np.broadcast_to(np.ones(shape), to)
+    with pytest.raises(ValueError, match=re.escape(str(numpy_error.value))):
+        rnp.broadcast_to(np.ones(shape), to)
+    named = re.escape(f"revad.broadcast_to on operands of shapes {shape}")
+    with pytest.raises(ValueError, match=named):
+        rnp.broadcast_to(rv.Var(np.ones(shape)), to)
