@@ -1,7 +1,9 @@
 """The graph and the backward pass: depth, sharing, memory, accumulation, retained and
 higher-order graphs, no_grad and its threads, custom primitives, nested transforms."""
+import copy
 import gc
 import math
+import pickle
 import threading
 import tracemalloc
 import weakref
@@ -584,16 +586,33 @@ def test_int_values_become_floats():
     assert x.value.dtype == np.float32
 
 
-# --- the table of leaf Vars -----------------------------------------------------------
+# --- leaf Vars ------------------------------------------------------------------------
 
 
-def test_dead_leaves_leave_the_table_and_live_ones_keep_their_gradient():
-    from revad import core
-
+def test_a_graph_keeps_no_leaf_alive_and_a_live_leaf_gets_its_gradient():
     kept = rv.Var(np.ones(3))
-    loss = rv.sum(kept * 2.0)  # kept's node enters the table first
-    for _ in range(3 * 1024):
-        rv.sum(rv.Var(np.ones(3)) * 2.0)  # a leaf that dies at once
-    assert len(core.LEAVES) < 2 * 1024  # swept, not one entry per leaf ever made
-    loss.backward()
+    dropped = rv.Var(np.ones(3))
+    loss = rv.sum(kept * 2.0) + rv.sum(dropped * 3.0)
+    dropped_ref = weakref.ref(dropped)
+    del dropped
+    assert dropped_ref() is None  # leaf nodes refer to their Vars weakly
+    loss.backward()  # the dropped leaf's gradient goes nowhere
     np.testing.assert_array_equal(kept.grad, [2.0, 2.0, 2.0])
+
+
+@pytest.mark.parametrize("duplicate", [copy.copy, copy.deepcopy,
+                                       lambda v: pickle.loads(pickle.dumps(v))],
+                         ids=["copy", "deepcopy", "pickle"])
+def test_a_copy_of_a_var_is_a_new_leaf_with_its_value_name_and_gradient(duplicate):
+    x = rv.Var(np.array([1.0, 2.0]), name="x")
+    y = x * x
+    rv.sum(y).backward(retain_graph=True)
+    for original in (x, y):
+        c = duplicate(original)
+        assert c.is_leaf and c.name == original.name
+        np.testing.assert_array_equal(c.value, original.value)
+        assert (c.grad is None) == (original.grad is None)
+        c.zero_grad()
+        rv.sum(c * 3.0).backward()
+        np.testing.assert_array_equal(c.grad, [3.0, 3.0])
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])  # the original's is untouched

@@ -11,10 +11,10 @@ a constant. ``local`` is None, except for an op on Python floats whose primitive
 scalar rule (`Primitive.scalar`): then it is ``(result, d result/d arg 0, ...)``, the
 local derivatives computed with the result, so that a first-order backward pass
 multiplies floats instead of running the staged rules. A leaf Var gets a node of its
-own (primitive index LEAF, no parents) the first time it is used. Nodes point only from
-child to parent, so a graph has no cycles and is freed by reference counting alone;
-handles of intermediate results die as soon as the user drops them, and the graph lives
-on in the nodes.
+own (primitive index LEAF, no parents, a weak reference to the Var in place of argument
+values) the first time it is used. Nodes point only from child to parent, so a graph
+has no cycles and is freed by reference counting alone; handles of intermediate results
+die as soon as the user drops them, and the graph lives on in the nodes.
 
 Why tuples: Python's cyclic garbage collector walks every live container it tracks at
 each of its full passes, so a graph of a million Python objects (even an acyclic one)
@@ -51,8 +51,10 @@ import itertools
 import numbers
 import sys
 import weakref
+from weakref import ref as weak_ref
 
 import numpy as np
+from numpy import float64, generic, ndarray
 
 try:
     import cython
@@ -154,6 +156,9 @@ RELEASED = (0, _RELEASED_INDEX, (), None, None, None)
 # Field positions in a node; parents start at PARENTS. The local derivative for the
 # parent at position k is ``node[LOCAL][k - LOCAL]``.
 ARGS, PARAMS, VALUE, LOCAL, PARENTS = 2, 3, 4, 5, 6
+# A leaf node has no arguments: in their place it holds a weak reference to its Var (a
+# strong one would be a cycle, Var -> node -> Var).
+LEAF_VAR = ARGS
 # What a scalar rule raises where the general path must take over.
 SCALAR_ERRORS = (ValueError, OverflowError, ZeroDivisionError)
 
@@ -355,11 +360,11 @@ def _checked_value(value, what="Var value", copy=True):
         return value
     if t is int or t is bool:
         return float(value)
-    if t is np.ndarray:
+    if t is ndarray:
         pass  # straight to the dtype checks below: the ones in between cost more
     elif isinstance(value, Tracer):
         raise TypeError(f"{what} is already a Var; use .detach() for a constant copy")
-    elif isinstance(value, np.generic):
+    elif isinstance(value, generic):
         if isinstance(value, np.float64):
             return float(value)
         value = np.asarray(value)
@@ -372,7 +377,7 @@ def _checked_value(value, what="Var value", copy=True):
         return float(value)
     elif isinstance(value, numbers.Complex):
         return complex(value)
-    elif not isinstance(value, np.ndarray):
+    elif not isinstance(value, ndarray):
         raise TypeError(f"{what} must be a number, a list or a NumPy array, "
                         f"got {t.__name__}: {value!r:.60}")
     kind = value.dtype.kind
@@ -487,7 +492,7 @@ class Var(Tracer):
     @property
     def value(self):
         v = self._value
-        if type(v) is np.ndarray and v.flags.writeable:
+        if type(v) is ndarray and v.flags.writeable:
             v = v.view()
             v.flags.writeable = False
         return v
@@ -519,6 +524,11 @@ class Var(Tracer):
     def zero_grad(self):
         self.grad = None
 
+    def __reduce__(self):
+        # A copy (copy, deepcopy, pickle) is a new leaf: the graph stays behind, as its
+        # leaf nodes refer to the original Vars.
+        return (_copied_leaf, (value_of(self), self.name, self.grad))
+
     def retain_grad(self):
         """Have backward() fill ``.grad`` of this intermediate Var too (leaves always
         get theirs), as ``torch.Tensor.retain_grad``."""
@@ -535,6 +545,12 @@ class Var(Tracer):
         backward(self, seed, retain_graph=retain_graph, create_graph=create_graph)
 
 
+def _copied_leaf(value, name, grad):
+    var = Var(value, name)
+    var.grad = grad
+    return var
+
+
 # A new Var with no slot set. Compiled, the recorders call what object.__new__(Var)
 # calls, PyType_GenericAlloc, directly: the Python-level call and its checks of the
 # arguments cost about a sixth of a scalar op.
@@ -543,28 +559,11 @@ _var_new = object.__new__
 # Intermediate Vars whose .grad backward() fills, by the seq of their node; seqs are
 # never reused.
 RETAINED = weakref.WeakValueDictionary()
-# Leaf Vars (nodes cannot refer to Vars, see above) by the seq of their node, as weak
-# references without callbacks: a WeakValueDictionary's entry costs as much as an array
-# op (its references are made in Python), and a training loop makes a few leaves per
-# step. Dead references are swept out once the table has doubled since the last sweep.
-LEAVES = {}
-_leaves_sweep_at = 1024
 
 
-def _register_leaf(seq, var):
-    global _leaves_sweep_at
-    LEAVES[seq] = weakref.ref(var)
-    if len(LEAVES) >= _leaves_sweep_at:
-        for s, ref in list(LEAVES.items()):  # a copy: other threads may add leaves
-            if ref() is None:
-                LEAVES.pop(s, None)
-        _leaves_sweep_at = max(1024, 2 * len(LEAVES))
-
-
-def leaf_var(seq):
-    """The leaf Var whose node has this seq, or None if it is gone."""
-    ref = LEAVES.get(seq)
-    return None if ref is None else ref()
+def leaf_var(node):
+    """The Var of a leaf node, or None if it is gone."""
+    return node[LEAF_VAR]()
 
 
 def _new_var(value, level, node):
@@ -586,8 +585,7 @@ def parent_entry(var):
     node = var._node
     if node is None:
         seq = _next_neg_seq()
-        node = var._node = (seq, LEAF, (), None, var._value, None)
-        _register_leaf(seq, var)
+        node = var._node = (seq, LEAF, weak_ref(var), None, var._value, None)
         if type(var._value) is float:
             if cython.compiled:
                 PyObject_GC_UnTrack(node)
@@ -598,7 +596,7 @@ def parent_entry(var):
 
 def _shape_error(prim, args, err):
     shapes = " and ".join(str(np.shape(value_of(a))) for a in args
-                          if isinstance(value_of(a), (float, int, np.ndarray, np.generic)))
+                          if isinstance(value_of(a), (float, int, ndarray, generic)))
     return ValueError(f"revad.{prim.name} on operands of shapes {shapes}: {err}")
 
 
@@ -664,7 +662,7 @@ def record(prim, args, params, level, compute=None):
     seq = _next_neg_seq()
     node = (seq, prim.index, args, params or None, kept(ans, saves is None or "ans" in saves),
             local, *parents)
-    if type(ans) is float and not params and all(type(v) is not np.ndarray for v in vals):
+    if type(ans) is float and not params and all(type(v) is not ndarray for v in vals):
         _keep_young(seq, node, args, local)
     return _new_var(ans, level, node)
 
@@ -732,8 +730,8 @@ def kept(value, needed):
     reverse mode)."""
     if needed:
         return value
-    plain = value if type(value) is np.ndarray else value_of(value)
-    if type(plain) is not np.ndarray or plain.size <= _SMALL_ARRAY_SIZE:
+    plain = value if type(value) is ndarray else value_of(value)
+    if type(plain) is not ndarray or plain.size <= _SMALL_ARRAY_SIZE:
         return value
     return _stand_in(plain.shape, plain.dtype)
 
@@ -746,7 +744,7 @@ def _stand_in(shape, dtype):
 def saved_constant(x):
     """A constant argument as a node keeps it: a NumPy array the caller could still
     change in place is copied, so that a recorded gradient cannot change with it."""
-    if type(x) is np.ndarray and x.flags.writeable:
+    if type(x) is ndarray and x.flags.writeable:
         return x.copy()
     if type(x) is tuple:
         return tuple(saved_constant(i) for i in x)
@@ -764,14 +762,14 @@ def _constant(value):
     return _new_var(value, 0, None)
 
 
-_operand_types = (float, int, complex, np.ndarray, np.generic, list, tuple)
+_operand_types = (float, int, complex, ndarray, generic, list, tuple)
 
 
 def _operand(x):
     """A constant operand as ops take it: lists become arrays (no second copy), NumPy's
     float64 scalars Python floats."""
     t = type(x)
-    if t is list or t is tuple or t is np.float64:
+    if t is list or t is tuple or t is float64:
         return _checked_value(x, "operand", copy=False)
     return x
 _NO_ARGUMENT = (None,)
@@ -793,7 +791,7 @@ def unary_function(prim):
 
     def function(x):
         if type(x) is not Var:
-            if type(x) is np.ndarray:
+            if type(x) is ndarray:
                 return array_impl(x)
             if isinstance(x, Tracer):
                 return bind(prim, (x,), {})
@@ -810,7 +808,7 @@ def unary_function(prim):
                 ans = impl(v)
             else:
                 ans = local[0]
-        elif tv is np.ndarray:
+        elif tv is ndarray:
             ans = array_impl(v)
         elif isinstance(v, Tracer):
             ans = bind(prim, (v,), {})
@@ -870,7 +868,7 @@ def binary_recorder(prim):
                 if b._level != level:
                     return bind(prim, (a, b), {})
                 bv = b._value
-            elif tb is np.ndarray:
+            elif tb is ndarray:
                 bv = b
             elif isinstance(b, _operand_types):
                 bv = _operand(b)
@@ -897,8 +895,8 @@ def binary_recorder(prim):
                 pass
         if local is not None:
             ans = local[0]
-        elif (tav is not np.ndarray and isinstance(av, Tracer)
-              or tbv is not np.ndarray and isinstance(bv, Tracer)):
+        elif (tav is not ndarray and isinstance(av, Tracer)
+              or tbv is not ndarray and isinstance(bv, Tracer)):
             ans = bind(prim, (av, bv), {})
         else:
             try:
@@ -933,8 +931,8 @@ def binary_recorder(prim):
             PyObject_GC_UnTrack(args)
             if local is not None:
                 PyObject_GC_UnTrack(local)
-        elif local is not None or (type(ans) is float and type(av) is not np.ndarray
-                                   and type(bv) is not np.ndarray):
+        elif local is not None or (type(ans) is float and type(av) is not ndarray
+                                   and type(bv) is not ndarray):
             slot = seq & _RING_MASK
             _RING[slot] = node
             _RING_ARGS[slot] = args

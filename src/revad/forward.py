@@ -14,6 +14,7 @@ batch once the tangent is aligned to the output's rank; primitives with a
 to one tangent of the batch at a time, which is slower but always right.
 """
 import numpy as np
+from numpy import ndarray
 
 from .core import Tracer, _apply, _stand_in, bind, value_of
 
@@ -69,7 +70,7 @@ class Dual(Tracer):
                 tangent = ti if tangent is None else tangent + ti
         if tangent is None:
             return ans
-        if batch or not (type(tangent) is type(ans) is np.ndarray and tangent.shape == ans.shape
+        if batch or not (type(tangent) is type(ans) is ndarray and tangent.shape == ans.shape
                          and tangent.dtype is ans.dtype):  # else already in form
             tangent = fit_tangent(tangent, ans, batch)
         return Dual(ans, tangent, level, batch)
@@ -96,7 +97,7 @@ def fit_tangent(t, ans, batch=0):
     w.r.t. x is x's tangent)."""
     if type(t) is float and type(ans) is float and not batch:
         return t
-    if type(t) is np.ndarray and type(ans) is np.ndarray and t.dtype is ans.dtype and (
+    if type(t) is ndarray and type(ans) is ndarray and t.dtype is ans.dtype and (
             t.shape[1:] == ans.shape if batch else t.shape == ans.shape):
         return t
     from .ops.shape import broadcast_to, fit_to

@@ -8,6 +8,7 @@ import functools
 import inspect
 
 import numpy as np
+from numpy import ndarray
 
 from . import numpy as rnp
 from .core import Tracer, Var, value_of
@@ -64,7 +65,7 @@ def _dual_operator(function, reflected):
 
     def method(self, other):
         t = type(other)
-        if t is float or t is int or t is np.ndarray or t is Dual and other._level <= self._level:
+        if t is float or t is int or t is ndarray or t is Dual and other._level <= self._level:
             return self.process(prim, (other, self) if reflected else (self, other), {})
         return generic(self, other)
     return method

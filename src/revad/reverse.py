@@ -20,7 +20,7 @@ if cython.compiled:
     from cython.cimports.revad._capi import same_shape_and_dtype
 
 import numpy as np
-from numpy import ndarray
+from numpy import generic, ndarray
 
 from .core import (
     ARGS, LEAF, LOCAL, PARAMS, PARENTS, PRIMITIVE_TABLE, RELEASED, RETAINED, VALUE, Var,
@@ -194,7 +194,7 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
                 cts[pkey] = gi
                 heappush(heap, parent)
     for node in leaf_nodes:
-        var = leaf_var(node[0])
+        var = leaf_var(node)
         if var is not None:
             g = cts[node[0]]
             reached[var] = reached[var] + g if var in reached else g
@@ -204,7 +204,7 @@ def backprop(roots, *, retain_graph=False, create_graph=False, fill_grad=False, 
             # first .grad gets a copy, unless this pass owns the array (see `owned`); a
             # later one is a new array anyway (old + g).
             node = var._node
-            if (type(g) is np.ndarray and var.grad is None
+            if (type(g) is ndarray and var.grad is None
                     and not (node is not None and node[0] in owned)):
                 g = g.copy()
             _accumulate_grad(var, g)
@@ -218,7 +218,7 @@ def own_arrays(gradients):
     seen = set()
     out = []
     for g in gradients:
-        if type(g) is np.ndarray:
+        if type(g) is ndarray:
             if id(g) in seen or not g.flags.writeable:
                 g = g.copy()
             seen.add(id(g))
@@ -243,7 +243,7 @@ def _as_var(node, value, level):
     """A Var for `node` holding `value`: the leaf Var itself for a leaf node, else a
     new handle."""
     if node[1] == LEAF:
-        var = leaf_var(node[0])
+        var = leaf_var(node)
         if var is not None:
             return var
     return _new_var(value, level, node)
@@ -264,9 +264,9 @@ def fit_cotangent(g, target):
     """
     tg = type(g)
     tt = type(target)
-    if tg is tt and (tg is float or issubclass(tg, np.generic)):
+    if tg is tt and (tg is float or issubclass(tg, generic)):
         return g  # floats, or NumPy scalars of one dtype
-    if tg is np.ndarray and tt is np.ndarray and g.dtype == target.dtype:
+    if tg is ndarray and tt is ndarray and g.dtype == target.dtype:
         return g if g.shape == target.shape else sum_to_value(g, target.shape)
     return fit_to(g, target, sum_to)
 
@@ -276,7 +276,7 @@ def scalar_seed(y, what="backward()"):
     v = value_of(y)
     if type(v) is float:
         return 1.0
-    if isinstance(v, np.generic):  # a scalar of another dtype (float32, complex)
+    if isinstance(v, generic):  # a scalar of another dtype (float32, complex)
         return v.dtype.type(1)
     shape = np.shape(v)
     if shape != ():

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import os
+import weakref
 from collections import Counter
 
 import numpy as np
@@ -177,7 +178,7 @@ def _root_node(y):
             "backward(retain_graph=True) to keep it for drawing, or draw before backward()")
     if node is None:
         # A leaf never used in an op has no node yet; making one would change the Var.
-        return (0, LEAF, (), None, y._value, None)
+        return (0, LEAF, weakref.ref(y), None, y._value, None)
     return node
 
 
@@ -239,7 +240,7 @@ def _gradients(y, nodes):
     leaves = {}
     for node in nodes:
         if node[1] == LEAF:
-            leaf = y if node[0] == 0 else leaf_var(node[0])
+            leaf = leaf_var(node)
             if leaf is not None:
                 leaves[node[0]] = leaf
         else:
@@ -339,7 +340,7 @@ class _Writer:
         seq = node[0]
         is_output = node is self.root
         if node[1] == LEAF:
-            leaf = self.y if seq == 0 else leaf_var(seq)
+            leaf = leaf_var(node)
             title = (leaf.name if leaf is not None else None) or "input"
             color = _COLORS["leaf"]
         else:

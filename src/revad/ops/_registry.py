@@ -1,5 +1,6 @@
 """The table of revad's built-in primitives, read by tests and docs."""
 import numpy as np
+from numpy import ndarray
 
 from ..core import (
     Primitive, RulesByArgnum, Tracer, Var, binary_recorder, bind,
@@ -118,7 +119,7 @@ def _function(prim):
     return function
 
 
-_PLAIN = (float, int, np.ndarray)
+_PLAIN = (float, int, ndarray)
 
 
 def _binary_function(prim):
@@ -133,7 +134,7 @@ def _binary_function(prim):
         ty = type(y)
         if tx is Var and (ty is Var or ty in _PLAIN) or ty is Var and tx in _PLAIN:
             return record(x, y)
-        if tx is np.ndarray and ty is np.ndarray:  # plain values, as rules see them
+        if tx is ndarray and ty is ndarray:  # plain values, as rules see them
             return impl(x, y)
         return function(x, y)
 

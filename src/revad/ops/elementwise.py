@@ -21,6 +21,7 @@ import operator
 from math import isfinite
 
 import numpy as np
+from numpy import ndarray
 
 from ..core import SCALAR_ERRORS, Tracer, value_of
 from ._registry import ELEMENTWISE, builtin
@@ -235,7 +236,7 @@ def _pow_times_d_base(g, x, y):
             if type(x) is float and type(g) is float:
                 return _scaled(g, 2.0 * x)
             if not isinstance(x, Tracer):
-                if type(g) is np.ndarray and type(x) is np.ndarray and g.shape == x.shape and (
+                if type(g) is ndarray and type(x) is ndarray and g.shape == x.shape and (
                         g.dtype == x.dtype and g.dtype.kind in "fc"):
                     out = g * x  # a new array of plain values: doubled in place, one less
                     out *= 2.0

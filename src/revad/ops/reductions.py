@@ -7,6 +7,7 @@ output entry w.r.t. each input entry of its slice, an array shaped like the inpu
 rules follow from it (`_rules_from_local_derivative`).
 """
 import numpy as np
+from numpy import ndarray
 
 from ..core import Tracer, value_of
 from ._registry import MULTILINEAR, builtin
@@ -173,7 +174,7 @@ min = builtin(_reduce(np.minimum.reduce, "min"), "min",
 
 
 def _logsumexp(x, axis=None, keepdims=False):
-    if (x.dtype if type(x) is np.ndarray else np.result_type(x)).kind in "biu":
+    if (x.dtype if type(x) is ndarray else np.result_type(x)).kind in "biu":
         x = np.asarray(x, dtype=np.float64)
     m = np.maximum.reduce(x, axis=axis, keepdims=True)
     # Slices of -inf (or with inf, nan) are not shifted. Their sum is not finite either

@@ -6,6 +6,7 @@ Composites (stack, flip, take, diag, triu ...) are written with the primitives a
 no rule of their own.
 """
 import numpy as np
+from numpy import float64, generic, ndarray
 
 from ..core import RulesByArgnum, Tracer, value_of
 from ._registry import MULTILINEAR, builtin
@@ -13,7 +14,7 @@ from ._registry import MULTILINEAR, builtin
 
 # Arrays and NumPy scalars answer for themselves: np.shape and np.ndim add a layer of
 # Python dispatch.
-_NUMPY_VALUES = (np.ndarray, np.generic)
+_NUMPY_VALUES = (ndarray, generic)
 
 
 def shape_of(x):
@@ -28,7 +29,7 @@ def ndim_of(x):
 
 def python_scalar(out):
     """A float64 scalar result as a Python float, as revad's ops give."""
-    return float(out) if type(out) is np.float64 else out
+    return float(out) if type(out) is float64 else out
 
 
 def zeros_like_value(x):
@@ -54,7 +55,7 @@ def normalize_axes(axis, ndim):
 
 def sum_to_value(x, shape):
     """`sum_to` of a plain value (what the backward pass calls for array cotangents)."""
-    x_shape = x.shape if type(x) is np.ndarray else np.shape(x)
+    x_shape = x.shape if type(x) is ndarray else np.shape(x)
     if type(shape) is not tuple:
         shape = tuple(shape)
     if x_shape == shape:
@@ -74,16 +75,16 @@ def _broadcast_to_impl(x, shape):
     tx = type(x)
     if tx is float and shape == ():
         return x
-    if tx is float or isinstance(x, np.generic):
+    if tx is float or isinstance(x, generic):
         x = np.asarray(x)
-    elif tx is not np.ndarray or not x.flags.c_contiguous:
+    elif tx is not ndarray or not x.flags.c_contiguous:
         return np.broadcast_to(x, shape)
     # A view made from x's memory and zero strides: np.broadcast_to does the same
     # through a Python layer and an iterator, which cost several times as much.
     strides = _broadcast_strides(x.shape, x.strides, shape)
     if strides is None:
         return np.broadcast_to(x, shape)  # which raises NumPy's error
-    out = np.ndarray(shape, x.dtype, x, 0, strides)
+    out = ndarray(shape, x.dtype, x, 0, strides)
     out.flags.writeable = False
     return out
 
@@ -194,14 +195,14 @@ def fit_to(x, target, fix_shape):
     the kind of number (a Python float, or target's dtype)."""
     tv = value_of(target)
     xv = value_of(x)
-    if type(xv) is np.ndarray and type(tv) is np.ndarray and xv.dtype is tv.dtype and (
+    if type(xv) is ndarray and type(tv) is ndarray and xv.dtype is tv.dtype and (
             xv.shape == tv.shape):
         return x  # the common case, a tracer's value already in form
     shape = tv.shape if hasattr(tv, "shape") else np.shape(tv)
     if np.shape(xv) != shape:
         x = fix_shape(x, shape)
         xv = value_of(x)
-    if type(xv) is np.ndarray and type(tv) is np.ndarray and xv.dtype == tv.dtype:
+    if type(xv) is ndarray and type(tv) is ndarray and xv.dtype == tv.dtype:
         return x
     if np.iscomplexobj(xv) and not np.iscomplexobj(tv):
         # a real value's derivative is the real part (the pairing is Re(a * b))
@@ -262,7 +263,7 @@ def swapaxes(x, axis1, axis2):
         >>> rv.swapaxes(np.ones((2, 3)), 0, 1).shape
         (3, 2)
     """
-    if type(x) is np.ndarray:  # a constant, or a value in a rule: no derivative to record
+    if type(x) is ndarray:  # a constant, or a value in a rule: no derivative to record
         return x.swapaxes(axis1, axis2)
     perm = list(range(ndim_of(x)))
     perm[axis1], perm[axis2] = perm[axis2], perm[axis1]
