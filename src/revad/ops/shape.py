@@ -23,6 +23,8 @@ def shape_of(x):
 
 
 def ndim_of(x):
+    if type(x) is ndarray:  # what rules mostly ask about, with no call to value_of
+        return x.ndim
     v = value_of(x)
     return v.ndim if isinstance(v, _NUMPY_VALUES) else np.ndim(v)
 
