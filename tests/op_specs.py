@@ -791,8 +791,18 @@ for _name, _fn, _ref, _domain in [("fft", rnp.fft.fft, np.fft.fft, "complex"),
         float32=False, value_rtol=1e-10)
 add("fft2", rnp.fft.fft2, np.fft.fft2, ["complex"], cases([((3, 4),), ((2, 3, 2),)]),
     float32=False, value_rtol=1e-10)
-add("ifftn", rnp.fft.ifftn, np.fft.ifftn, ["complex"],
-    case_list((((3, 4),), {}), (((2, 3, 2),), {"axes": (0, 2)}), (((3, 4),), {"s": (4, 3)})),
+
+
+def _np_ifftn(x, s=None, axes=None, norm=None):
+    # NumPy 2 deprecates s without axes; its documented meaning is the last len(s) axes.
+    if axes is None and s is not None:
+        axes = tuple(range(-len(s), 0))
+    return np.fft.ifftn(x, s, axes, norm)
+
+
+add("ifftn", rnp.fft.ifftn, _np_ifftn, ["complex"],
+    case_list((((3, 4),), {}), (((2, 3, 2),), {"axes": (0, 2)}), (((3, 4),), {"s": (4, 3)}),
+              (((2, 3, 4),), {"s": (3, 5)})),
     float32=False, value_rtol=1e-10)
 add("fftshift", rnp.fft.fftshift, np.fft.fftshift, ["real"],
     case_list((((5,),), {}), (((4, 3),), {"axes": 1})), float32=False)

@@ -144,6 +144,8 @@ def test_shape_errors_in_other_ops_name_the_op():
         rnp.concatenate([x, rv.Var(np.ones((2, 2)))])
     with pytest.raises(ValueError, match=r"stack.*\(2,\).*\(3,\)"):
         rnp.stack([x, rv.Var(np.ones(2))])
+    with pytest.raises(ValueError, match=r"s has 1 entries but axes has 2"):
+        rnp.fft.fftn(rv.Var(np.ones((2, 3))), s=(4,), axes=(0, 1))
 
 
 # --- transforms -----------------------------------------------------------------------------

@@ -94,7 +94,8 @@ def draw(y, path, *, max_nodes=MAX_NODES):
         >>> x = rv.Var(3.0, name="x")
         >>> with tempfile.TemporaryDirectory() as folder:
         ...     graph = draw(x * x, os.path.join(folder, "square.dot"))
-        ...     text = open(os.path.join(folder, "square.dot")).read()
+        ...     with open(os.path.join(folder, "square.dot")) as f:
+        ...         text = f.read()
         >>> graph.num_values, text == graph.source
         (2, True)
     """

@@ -118,8 +118,14 @@ irfft = _transform(np.fft.irfft, "irfft", _irfft_vjp, """
 
 
 def _along_axes(transform, x, s, axes, norm):
-    axes = tuple(range(ndim_of(x))) if axes is None else tuple(axes)
+    # NumPy's rule: without axes, all of them, or the last len(s) if s is given.
+    if axes is None:
+        axes = range(ndim_of(x)) if s is None else range(-len(s), 0)
+    axes = tuple(axes)
     sizes = [None] * len(axes) if s is None else list(s)
+    if len(sizes) != len(axes):
+        raise ValueError(f"s has {len(sizes)} entries but axes has {len(axes)}: give one "
+                         "output size per transformed axis")
     for axis, size in zip(axes, sizes, strict=True):
         x = transform(x, size, axis, norm)
     return x
