@@ -264,6 +264,57 @@ def test_custom_jvp_stable_log1pexp():
     assert rv.grad(rv.grad(log1pexp))(0.0) == pytest.approx(0.25, rel=1e-12)
 
 
+def _x_sin_x_with_rule(kind, calls):
+    """x sin(x), its derivative given by a custom_vjp or custom_jvp rule; `calls` counts
+    the runs of the function and of fwd."""
+    def bare(x):
+        calls.append("f")
+        return rnp.sin(x) * x
+
+    def derivative(x):
+        return rnp.cos(x) * x + rnp.sin(x)
+
+    f = kind(bare)
+    if kind is rv.custom_vjp:
+        def fwd(x):
+            calls.append("fwd")
+            return bare(x), x
+        f.defvjp(fwd, lambda x, g: (g * derivative(x),))
+    else:
+        f.defjvp(lambda p, t: (f(p[0]), t[0] * derivative(p[0])))
+    return f
+
+
+@pytest.mark.parametrize("kind", [rv.custom_vjp, rv.custom_jvp])
+def test_custom_rules_under_every_nesting_of_modes(kind):
+    f = _x_sin_x_with_rule(kind, [])
+    x = 0.7
+    second = -math.sin(x) * x + 2 * math.cos(x)
+    for name, d2 in [("fwd of fwd", rv.jacfwd(rv.jacfwd(f))), ("fwd of rev", rv.jacfwd(rv.grad(f))),
+                     ("rev of fwd", rv.grad(lambda x: rv.jvp(f, (x,), (1.0,))[1])),
+                     ("rev of rev", rv.grad(rv.grad(f)))]:
+        assert d2(x) == pytest.approx(second, rel=1e-12), name
+    third = rv.jacfwd(rv.jacfwd(rv.jacfwd(f)))(x)
+    assert third == pytest.approx(-math.cos(x) * x - 3 * math.sin(x), rel=1e-12)
+    # reverse mode over a forward-mode call whose primal output is used too
+    def primal_times_tangent(x):
+        primal, tangent = rv.jvp(f, (x,), (1.0,))
+        return primal * tangent
+    expected = rv.grad(lambda x: rnp.sin(x) * x * (rnp.cos(x) * x + rnp.sin(x)))(x)
+    assert rv.grad(primal_times_tangent)(x) == pytest.approx(expected, rel=1e-12)
+    xs = np.array([0.3, 0.7])
+    np.testing.assert_allclose(rv.jacfwd(rv.jacfwd(lambda v: rnp.sum(f(v))))(xs),
+                               np.diag(-np.sin(xs) * xs + 2 * np.cos(xs)), rtol=1e-12)
+
+
+def test_custom_vjp_under_forward_mode_runs_fwd_once():
+    calls = []
+    f = _x_sin_x_with_rule(rv.custom_vjp, calls)
+    value, tangent = rv.jvp(f, (0.7,), (1.0,))
+    assert calls == ["fwd", "f"]  # fwd, and the function inside it: nothing twice
+    assert tangent == pytest.approx(math.cos(0.7) * 0.7 + math.sin(0.7), rel=1e-15)
+
+
 def test_custom_rules_need_their_definition():
     @rv.custom_vjp
     def f(x):

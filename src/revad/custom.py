@@ -50,18 +50,23 @@ def _function_primitive(fun, name):
     return prim
 
 
-class _Memo:
-    """A value made on first request and reused by the other rules of the same call."""
+class _Transposed:
+    """custom_vjp under forward mode: the map from the arguments' tangents to the
+    output's, the transpose of the cotangent map that the forward step of the call
+    (`cotangents`) left, made on the first request and shared by the rules of all
+    arguments."""
 
-    __slots__ = ("value",)
+    __slots__ = ("cotangents", "tangent_map")
 
     def __init__(self):
-        self.value = None
+        self.cotangents = self.tangent_map = None
 
-    def get(self, make):
-        if self.value is None:
-            self.value = make()
-        return self.value
+    def get(self, ans):
+        if self.tangent_map is None:
+            from .ops.shape import zeros_like_value
+            from .transforms import vjp
+            _, self.tangent_map = vjp(self.cotangents, zeros_like_value(ans))
+        return self.tangent_map
 
 
 def _flat_cotangents(cts, treedef, name):
@@ -75,9 +80,12 @@ def _flat_cotangents(cts, treedef, name):
 
 class _CustomRule:
     """What custom_vjp and custom_jvp share: the wrapped function as a primitive of
-    its own, applied to plain values directly, through its JVP rules under forward mode,
-    and recorded as one node under reverse mode, with the cotangents of all its
-    arguments computed once (`_Once`) by the subclass's `_value_and_cotangents`."""
+    its own, applied to plain values directly, through its JVP rules under forward mode
+    (`_forward_mode`), and recorded as one node under reverse mode, with the cotangents
+    of all its arguments computed once (`_Once`) by the subclass's
+    `_value_and_cotangents`. Either way the value one level down is made by the
+    subclass, not by binding the primitive there: the object that shares the work
+    between the rules of the arguments belongs to one call at one level."""
 
     def __init__(self, fun):
         functools.update_wrapper(self, fun)
@@ -92,8 +100,8 @@ class _CustomRule:
         top = top_tracer(leaves)
         if top is None:
             return self.fun(*args)
-        if type(top) is not Var:  # forward mode: the JVP rule of each argument
-            return self.primitive(*leaves, treedef=treedef, once=_Memo())
+        if type(top) is not Var:
+            return self._forward_mode(top, leaves, treedef)
         once = _Once()
 
         def forward(values):
@@ -141,18 +149,19 @@ class custom_vjp(_CustomRule):
         out, residuals = self.fwd(*tree_unflatten(treedef, values))
         return out, lambda g: _flat_cotangents(self.bwd(residuals, g), treedef, self.__name__)
 
-    def _jvp(self, argnum, t, ans, *leaves, treedef, once):
-        tangents = _one_hot_tangents(leaves, argnum, t)
-        return once.get(lambda: self._tangent_map(leaves, treedef, ans))(tangents)[0]
+    def _forward_mode(self, top, leaves, treedef):
+        """One run of `fwd` gives the value and the residuals that the tangents need."""
+        transposed = _Transposed()
 
-    def _tangent_map(self, leaves, treedef, ans):
-        """The transpose of all the cotangents at once: arguments' tangents to the
-        output's (one forward run and one transposition for every argument of a call)."""
-        from .ops.shape import zeros_like_value
-        from .transforms import vjp
-        _, cotangents = self._value_and_cotangents(leaves, treedef)
-        _, transpose = vjp(cotangents, zeros_like_value(ans))
-        return transpose
+        def forward(values):
+            out, transposed.cotangents = self._value_and_cotangents(values, treedef)
+            return _check_output(out, self.__name__)
+
+        return top.process(self.primitive, leaves, {"treedef": treedef, "once": transposed},
+                           forward)
+
+    def _jvp(self, argnum, t, ans, *leaves, treedef, once):
+        return once.get(ans)(_one_hot_tangents(leaves, argnum, t))[0]
 
 
 def _one_hot_tangents(leaves, argnum, t):
@@ -188,6 +197,14 @@ class custom_jvp(_CustomRule):
 
     def _defined(self):
         return self.rule is not None
+
+    def _forward_mode(self, top, leaves, treedef):
+        """The value one level down by this function again, so that its rule serves
+        that level too."""
+        def forward(values):
+            return _check_output(self(*tree_unflatten(treedef, values)), self.__name__)
+
+        return top.process(self.primitive, leaves, {"treedef": treedef, "once": None}, forward)
 
     def _jvp(self, argnum, t, ans, *leaves, treedef, once):
         tangents = _one_hot_tangents(leaves, argnum, t)

@@ -35,8 +35,10 @@ class Dual(Tracer):
     def __repr__(self):
         return f"Dual({self._value!r}, tangent={self._tangent!r})"
 
-    def process(self, prim, args, params):
-        """Apply `prim` with this Dual's level the highest among `args`."""
+    def process(self, prim, args, params, compute=None):
+        """Apply `prim` with this Dual's level the highest among `args`. The value one
+        level down is ``compute(values)`` if given (a function with rules of its own,
+        see `revad.custom`), else `prim` bound to the values."""
         level = self._level
         nondiff = prim.nondiff
         primals = list(args)
@@ -53,8 +55,11 @@ class Dual(Tracer):
                 lower = lower or isinstance(a, Tracer)
             else:
                 lower = True
-        # bind goes through the lower levels; with none, straight to the implementation
-        ans = (bind if lower else _apply)(prim, tuple(primals), params)
+        if compute is not None:
+            ans = compute(tuple(primals))
+        else:
+            # bind goes through the lower levels; with none, straight to the implementation
+            ans = (bind if lower else _apply)(prim, tuple(primals), params)
         batch = self._batch
         rules = prim.jvps
         tangent = None
