@@ -12,6 +12,8 @@ from collections import namedtuple
 import numpy as _np
 
 from .core import Tracer as _Tracer
+from .core import Var as _Var
+from .core import record as _record
 from .core import numpy_fallback as _numpy_fallback
 from .core import value_of as _value_of
 from .ops.linalg import matmul, tensordot
@@ -138,11 +140,21 @@ def slogdet(a):
         array([[-1.,  1.],
                [ 2., -1.]])
     """
-    if not isinstance(a, _Tracer):  # one factorization gives both
-        sign, logabsdet = _np.linalg.slogdet(a)
-        return SlogdetResult(_python_scalar(sign), _python_scalar(logabsdet))
-    sign = _np.linalg.slogdet(_value_of(a))[0]
-    return SlogdetResult(_python_scalar(sign), _logabsdet(a))
+    plain = _value_of(a)
+    sign, logabsdet = _np.linalg.slogdet(plain)  # one factorization gives both
+    sign, logabsdet = _python_scalar(sign), _python_scalar(logabsdet)
+    if not isinstance(a, _Tracer):
+        return SlogdetResult(sign, logabsdet)
+
+    def value_one_level_down(values):
+        # known already, unless a tracer of a lower level is in between
+        return logabsdet if values[0] is plain else _logabsdet(values[0])
+
+    if type(a) is _Var:
+        return SlogdetResult(sign, _record(_logabsdet.primitive, (a,), {}, a._level,
+                                           value_one_level_down))
+    return SlogdetResult(sign, a.process(_logabsdet.primitive, (a,), {},
+                                         value_one_level_down))
 
 
 def matrix_power(a, n):
