@@ -307,6 +307,37 @@ def test_custom_rules_under_every_nesting_of_modes(kind):
                                np.diag(-np.sin(xs) * xs + 2 * np.cos(xs)), rtol=1e-12)
 
 
+@pytest.mark.parametrize("kind", [rv.custom_vjp, rv.custom_jvp])
+def test_a_custom_rule_is_used_for_the_value_at_every_level(kind):
+    # sqrt by Newton's method on a constant: without the rule its derivative is 0, so
+    # any level that differentiates the function's own operations gets it wrong.
+    def newton_sqrt_of_constant(a):
+        a = rv.stop_gradient(a)
+        y = 1.0
+        for _ in range(60):
+            y = 0.5 * (y + a / y)
+        return y
+
+    sqrt = kind(newton_sqrt_of_constant)
+    if kind is rv.custom_vjp:
+        sqrt.defvjp(lambda a: (sqrt(a), sqrt(a)), lambda y, g: (g / (2.0 * y),))
+    else:
+        sqrt.defjvp(lambda p, t: (sqrt(p[0]), t[0] / (2.0 * sqrt(p[0]))))
+
+    def value_plus_slope_by_grad(x):
+        value, slope = rv.value_and_grad(sqrt)(x)
+        return value + slope
+
+    def value_plus_slope_by_jvp(x):
+        value, slope = rv.jvp(sqrt, (x,), (1.0,))
+        return value + slope
+
+    expected = 0.25 - 1 / 32  # d/dx (sqrt(x) + 1 / (2 sqrt(x))) at x = 4
+    for f in (value_plus_slope_by_grad, value_plus_slope_by_jvp):
+        assert rv.grad(f)(4.0) == pytest.approx(expected, rel=1e-12), f.__name__
+        assert rv.jacfwd(f)(4.0) == pytest.approx(expected, rel=1e-12), f.__name__
+
+
 def test_custom_vjp_under_forward_mode_runs_fwd_once():
     calls = []
     f = _x_sin_x_with_rule(rv.custom_vjp, calls)

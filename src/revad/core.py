@@ -611,16 +611,18 @@ def top_tracer(args):
     return top
 
 
-def bind(prim, args, params):
+def bind(prim, args, params, compute=None):
     """Apply `prim` to `args`: the tracer of the highest level among them handles it
     (a Var records a node, a forward-mode Dual pushes its tangent through); the
-    values under it are handled by the lower levels in turn."""
+    values under it are handled by the lower levels in turn, or by
+    ``compute(values)`` if given (an op that works out its value one level down
+    itself: a custom rule, a checkpointed block, a result already at hand)."""
     top = top_tracer(args)
     if top is None:
-        return _apply(prim, args, params)
+        return compute(args) if compute is not None else _apply(prim, args, params)
     if type(top) is not Var:
-        return top.process(prim, args, params)
-    return record(prim, args, params, top._level)
+        return top.process(prim, args, params, compute)
+    return record(prim, args, params, top._level, compute)
 
 
 def record(prim, args, params, level, compute=None):

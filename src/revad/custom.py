@@ -9,27 +9,38 @@ backward function once for all of them.
 """
 import functools
 
-from .core import Primitive, Var, defjvp_argnum, defvjp_argnum, record, top_tracer
+from .core import Primitive, Var, bind, defjvp_argnum, defvjp_argnum, record, top_tracer
 from .tree import tree_flatten, tree_unflatten
 
 __all__ = ["custom_vjp", "custom_jvp", "checkpoint"]
 
 
 class _Once:
-    """The cotangents of all arguments of one node, computed on the first request.
+    """The derivatives of one call at one level, shared by the rules of all its
+    arguments: the cotangents of all arguments (reverse mode), computed on the first
+    request, and their transpose (forward mode, `tangent_map`).
 
-    Its `compute` is set by the forward step that makes the node's value, once what
-    the backward step needs (residuals, the argument values) is known."""
+    Its `compute`, the map from the output's cotangent to the arguments', is set by
+    the forward step that makes the call's value, once what it needs (residuals, the
+    argument values) is known."""
 
-    __slots__ = ("compute", "cotangent", "result")
+    __slots__ = ("compute", "cotangent", "result", "transpose")
 
     def __init__(self):
-        self.compute = self.cotangent = self.result = None
+        self.compute = self.cotangent = self.result = self.transpose = None
 
     def __call__(self, g):
         if self.result is None or self.cotangent is not g:
             self.cotangent, self.result = g, self.compute(g)
         return self.result
+
+    def tangent_map(self, ans):
+        """The arguments' tangents to the output's: the transpose of `compute`."""
+        if self.transpose is None:
+            from .ops.shape import zeros_like_value
+            from .transforms import vjp
+            _, self.transpose = vjp(self.compute, zeros_like_value(ans))
+        return self.transpose
 
 
 def _check_output(out, name):
@@ -50,25 +61,6 @@ def _function_primitive(fun, name):
     return prim
 
 
-class _Transposed:
-    """custom_vjp under forward mode: the map from the arguments' tangents to the
-    output's, the transpose of the cotangent map that the forward step of the call
-    (`cotangents`) left, made on the first request and shared by the rules of all
-    arguments."""
-
-    __slots__ = ("cotangents", "tangent_map")
-
-    def __init__(self):
-        self.cotangents = self.tangent_map = None
-
-    def get(self, ans):
-        if self.tangent_map is None:
-            from .ops.shape import zeros_like_value
-            from .transforms import vjp
-            _, self.tangent_map = vjp(self.cotangents, zeros_like_value(ans))
-        return self.tangent_map
-
-
 def _flat_cotangents(cts, treedef, name):
     cts = cts if isinstance(cts, tuple) else (cts,)
     leaves, ct_def = tree_flatten(cts)
@@ -80,12 +72,11 @@ def _flat_cotangents(cts, treedef, name):
 
 class _CustomRule:
     """What custom_vjp and custom_jvp share: the wrapped function as a primitive of
-    its own, applied to plain values directly, through its JVP rules under forward mode
-    (`_forward_mode`), and recorded as one node under reverse mode, with the cotangents
-    of all its arguments computed once (`_Once`) by the subclass's
-    `_value_and_cotangents`. Either way the value one level down is made by the
-    subclass, not by binding the primitive there: the object that shares the work
-    between the rules of the arguments belongs to one call at one level."""
+    its own, applied to plain values directly, through its JVP rules under forward mode,
+    and recorded as one node under reverse mode. Either way the subclass's
+    `_value_and_cotangents` makes the value one level down (not the primitive bound
+    there: the `_Once` that shares the work between the rules of the arguments belongs
+    to one call at one level) and the map of cotangents the rules read."""
 
     def __init__(self, fun):
         functools.update_wrapper(self, fun)
@@ -100,16 +91,13 @@ class _CustomRule:
         top = top_tracer(leaves)
         if top is None:
             return self.fun(*args)
-        if type(top) is not Var:
-            return self._forward_mode(top, leaves, treedef)
         once = _Once()
 
         def forward(values):
             out, once.compute = self._value_and_cotangents(values, treedef)
             return _check_output(out, self.__name__)
 
-        return record(self.primitive, leaves, {"treedef": treedef, "once": once},
-                      top._level, forward)
+        return bind(self.primitive, leaves, {"treedef": treedef, "once": once}, forward)
 
 
 class custom_vjp(_CustomRule):
@@ -149,19 +137,8 @@ class custom_vjp(_CustomRule):
         out, residuals = self.fwd(*tree_unflatten(treedef, values))
         return out, lambda g: _flat_cotangents(self.bwd(residuals, g), treedef, self.__name__)
 
-    def _forward_mode(self, top, leaves, treedef):
-        """One run of `fwd` gives the value and the residuals that the tangents need."""
-        transposed = _Transposed()
-
-        def forward(values):
-            out, transposed.cotangents = self._value_and_cotangents(values, treedef)
-            return _check_output(out, self.__name__)
-
-        return top.process(self.primitive, leaves, {"treedef": treedef, "once": transposed},
-                           forward)
-
     def _jvp(self, argnum, t, ans, *leaves, treedef, once):
-        return once.get(ans)(_one_hot_tangents(leaves, argnum, t))[0]
+        return once.tangent_map(ans)(_one_hot_tangents(leaves, argnum, t))[0]
 
 
 def _one_hot_tangents(leaves, argnum, t):
@@ -198,20 +175,13 @@ class custom_jvp(_CustomRule):
     def _defined(self):
         return self.rule is not None
 
-    def _forward_mode(self, top, leaves, treedef):
-        """The value one level down by this function again, so that its rule serves
-        that level too."""
-        def forward(values):
-            return _check_output(self(*tree_unflatten(treedef, values)), self.__name__)
-
-        return top.process(self.primitive, leaves, {"treedef": treedef, "once": None}, forward)
-
     def _jvp(self, argnum, t, ans, *leaves, treedef, once):
         tangents = _one_hot_tangents(leaves, argnum, t)
         return self.rule(tree_unflatten(treedef, leaves), tree_unflatten(treedef, tangents))[1]
 
     def _value_and_cotangents(self, values, treedef):
-        """The value, and the VJP as the transpose of the (linear) tangent map."""
+        """The value, by this function again so that its rule serves the level below
+        too, and the VJP as the transpose of the (linear) tangent map."""
         from .ops.shape import zeros_like_value
         from .transforms import vjp
 
@@ -222,7 +192,7 @@ class custom_jvp(_CustomRule):
             _, pullback = vjp(tangent_map, *[zeros_like_value(x) for x in values])
             return list(pullback(g))
 
-        return self.fun(*tree_unflatten(treedef, values)), cotangents
+        return self(*tree_unflatten(treedef, values)), cotangents
 
 
 def checkpoint(fun):

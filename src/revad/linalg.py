@@ -12,8 +12,7 @@ from collections import namedtuple
 import numpy as _np
 
 from .core import Tracer as _Tracer
-from .core import Var as _Var
-from .core import record as _record
+from .core import bind as _bind
 from .core import numpy_fallback as _numpy_fallback
 from .core import value_of as _value_of
 from .ops.linalg import matmul, tensordot
@@ -150,11 +149,7 @@ def slogdet(a):
         # known already, unless a tracer of a lower level is in between
         return logabsdet if values[0] is plain else _logabsdet(values[0])
 
-    if type(a) is _Var:
-        return SlogdetResult(sign, _record(_logabsdet.primitive, (a,), {}, a._level,
-                                           value_one_level_down))
-    return SlogdetResult(sign, a.process(_logabsdet.primitive, (a,), {},
-                                         value_one_level_down))
+    return SlogdetResult(sign, _bind(_logabsdet.primitive, (a,), {}, value_one_level_down))
 
 
 def matrix_power(a, n):

@@ -126,7 +126,7 @@ def _along_axes(transform, x, s, axes, norm):
     if len(sizes) != len(axes):
         raise ValueError(f"s has {len(sizes)} entries but axes has {len(axes)}: give one "
                          "output size per transformed axis")
-    for axis, size in zip(axes, sizes, strict=True):
+    for axis, size in zip(axes, sizes):
         x = transform(x, size, axis, norm)
     return x
 
