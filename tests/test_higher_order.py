@@ -229,17 +229,19 @@ def test_custom_vjp_gradient_clipping_composes_with_transforms():
                                5.0 * np.eye(2))
 
 
-def test_custom_vjp_implicit_function_solve():
-    # sqrt(a) by Newton's method on plain floats: not differentiable step by step, so
-    # the derivative comes from the implicit function theorem: d/da = 1 / (2 sqrt(a)).
-    @rv.custom_vjp
-    def newton_sqrt(a):
-        a = rv.stop_gradient(a)
-        y = 1.0
-        for _ in range(60):
-            y = 0.5 * (y + a / y)
-        return y
+def _newton_sqrt_of_constant(a):
+    """sqrt(a) by Newton's method on a as a constant: not differentiable step by step
+    (its derivative is 0 without a rule of its own)."""
+    a = rv.stop_gradient(a)
+    y = 1.0
+    for _ in range(60):
+        y = 0.5 * (y + a / y)
+    return y
 
+
+def test_custom_vjp_implicit_function_solve():
+    # the derivative comes from the implicit function theorem: d/da = 1 / (2 sqrt(a))
+    newton_sqrt = rv.custom_vjp(_newton_sqrt_of_constant)
     newton_sqrt.defvjp(lambda a: (newton_sqrt(a), newton_sqrt(a)),
                        lambda y, g: (g / (2.0 * y),))
     assert rv.grad(newton_sqrt)(9.0) == pytest.approx(1 / 6, rel=1e-12)
@@ -309,16 +311,8 @@ def test_custom_rules_under_every_nesting_of_modes(kind):
 
 @pytest.mark.parametrize("kind", [rv.custom_vjp, rv.custom_jvp])
 def test_a_custom_rule_is_used_for_the_value_at_every_level(kind):
-    # sqrt by Newton's method on a constant: without the rule its derivative is 0, so
-    # any level that differentiates the function's own operations gets it wrong.
-    def newton_sqrt_of_constant(a):
-        a = rv.stop_gradient(a)
-        y = 1.0
-        for _ in range(60):
-            y = 0.5 * (y + a / y)
-        return y
-
-    sqrt = kind(newton_sqrt_of_constant)
+    # any level that differentiates the function's own operations gets 0 for its slope
+    sqrt = kind(_newton_sqrt_of_constant)
     if kind is rv.custom_vjp:
         sqrt.defvjp(lambda a: (sqrt(a), sqrt(a)), lambda y, g: (g / (2.0 * y),))
     else:
